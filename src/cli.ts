@@ -1,0 +1,78 @@
+// Builds the program and maps error types to exit codes; nothing else.
+import { Command, CommanderError, Option } from "commander";
+import { ClusterAccessError, BlastRadiusError, ConfigError, EXIT, UsageError, type ExitCode } from "./errors.ts";
+import { LOG_LEVELS } from "./core/log.ts";
+import type { Io } from "./commands/context.ts";
+import { registerPlan } from "./commands/plan.ts";
+import { registerSweep } from "./commands/sweep.ts";
+import { registerValidate } from "./commands/validate.ts";
+import { registerExplain } from "./commands/explain.ts";
+
+declare const KUBE_SWEEPER_VERSION: string | undefined;
+export const VERSION = typeof KUBE_SWEEPER_VERSION === "string" ? KUBE_SWEEPER_VERSION : "0.0.0-dev";
+
+function buildProgram(io: Io, run: (code: Promise<ExitCode>) => void): Command {
+  const program = new Command("kube-sweeper")
+    .description("Sweeps a Kubernetes cluster once and exits: plan, then act on pod policies.")
+    .version(VERSION, "--version")
+    .option("-c, --config <file>", "config file (default ./kube-sweeper.yaml, env KUBE_SWEEPER_CONFIG)")
+    .option("--kubeconfig <file>", "kubeconfig file (default KUBECONFIG, ~/.kube/config, in-cluster)")
+    .option("--context <name>", "kubeconfig context")
+    .option("-n, --namespace <ns>", "narrow the scope to this namespace (repeatable)", (value: string, prev: string[] = []) => [...prev, value])
+    .addOption(new Option("-o, --output <format>", "report format (default: table on a terminal, json otherwise)").choices(["table", "json"]))
+    .option("--snapshot <file>", "read the cluster from `kubectl get pods,nodes,namespaces -A -o json` output (plan/explain)")
+    .addOption(new Option("--log-format <format>", "log format on stderr").choices(["text", "json"]).default("text"))
+    .addOption(new Option("--log-level <level>", "log level").choices(LOG_LEVELS).default("info"))
+    .option("--request-timeout <duration>", "timeout of each API request", "30s")
+    .addOption(new Option("--now <time>", "pin the run's clock (RFC 3339), for reproducible plans").hideHelp())
+    .showHelpAfterError(false)
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: () => {} });
+  registerPlan(program, io, run);
+  registerSweep(program, io, run);
+  registerValidate(program, io, run);
+  registerExplain(program, io, run);
+  return program;
+}
+
+export async function main(argv: string[], io: Io): Promise<ExitCode> {
+  let pending: Promise<ExitCode> | undefined;
+  const program = buildProgram(io, (code) => {
+    pending = code;
+  });
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    if (!pending) {
+      io.stderr(`kube-sweeper: a command is required (plan, sweep, explain, validate); see --help\n`);
+      return EXIT.usage;
+    }
+    return await pending;
+  } catch (error) {
+    return reportError(error, io);
+  }
+}
+
+function reportError(error: unknown, io: Io): ExitCode {
+  const say = (line: string) => io.stderr(`kube-sweeper: ${line}\n`);
+  if (error instanceof CommanderError) {
+    if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return EXIT.ok;
+    say(error.message.replace(/^error: /, ""));
+    return EXIT.usage;
+  }
+  if (error instanceof ConfigError) {
+    for (const problem of error.problems) say(problem);
+    return EXIT.usage;
+  }
+  if (error instanceof UsageError || error instanceof ClusterAccessError) {
+    say(error.message);
+    return EXIT.usage;
+  }
+  if (error instanceof BlastRadiusError) {
+    say(error.message);
+    return EXIT.blastRadius;
+  }
+  // Unknown errors are bugs: say so in one line, keep the stack for --log-level debug.
+  say(`internal error: ${error instanceof Error ? error.message : String(error)}`);
+  if (process.env.KUBE_SWEEPER_DEBUG) io.stderr(`${(error as Error)?.stack ?? ""}\n`);
+  return EXIT.usage;
+}

@@ -1,0 +1,105 @@
+// Reading the live cluster: version, nodes and namespaces when needed, then pods page by page.
+import type { Namespace, Node, ObjectList, Pod } from "../core/k8s.ts";
+import type { Logger } from "../core/log.ts";
+import { ClusterAccessError } from "../errors.ts";
+import { nodeHealth, type NamespaceInfo, type NodeHealth } from "../policies/verdict.ts";
+import { ApiError } from "./api-error.ts";
+import type { JsonClient } from "./http.ts";
+import { namespaceInfo, type ClusterView, type PodPage, type ReadScope } from "./view.ts";
+
+export const PAGE_LIMIT = 500;
+
+export interface LiveReadOptions {
+  client: JsonClient;
+  scope: ReadScope;
+  log: Logger;
+  pageLimit?: number;
+}
+
+export async function readLiveView({ client, scope, log, pageLimit = PAGE_LIMIT }: LiveReadOptions): Promise<ClusterView> {
+  const version = await readVersion(client);
+  // Nodes and namespaces are cluster-scoped: a namespace-scoped deployment may not read them.
+  // That is fine unless a policy needs them, in which case it is an access error.
+  const nodes = await optionalList<Node, NodeHealth>(client, "/api/v1/nodes", scope.needNodes, log, pageLimit, (n) => [n.metadata?.name ?? "", nodeHealth(n)]);
+  const namespaces = await optionalList<Namespace, NamespaceInfo>(client, "/api/v1/namespaces", scope.needNamespaces, log, pageLimit, (n) => [n.metadata?.name ?? "", namespaceInfo(n)]);
+  const podPaths = (scope.namespaces ?? [undefined]).map((ns) => (ns === undefined ? "/api/v1/pods" : `/api/v1/namespaces/${encodeURIComponent(ns)}/pods`));
+  return {
+    source: { server: client.server, version },
+    nodes,
+    namespaces,
+    async *podPages() {
+      for (const path of podPaths) yield* pagedList<Pod>(client, path, pageLimit, scope.podFieldSelector);
+    },
+  };
+}
+
+async function readVersion(client: JsonClient): Promise<string> {
+  try {
+    const v = await client.getJson<{ gitVersion?: string }>("/version");
+    return v.gitVersion ?? "";
+  } catch (error) {
+    throw accessError(error, "read the server version");
+  }
+}
+
+async function optionalList<T, V>(
+  client: JsonClient,
+  path: string,
+  needed: boolean,
+  log: Logger,
+  pageLimit: number,
+  entry: (item: T) => [string, V],
+): Promise<Map<string, V> | undefined> {
+  const map = new Map<string, V>();
+  try {
+    for await (const page of pagedList<T>(client, path, pageLimit, undefined)) {
+      if (page.restarted) map.clear();
+      for (const item of page.items) map.set(...entry(item));
+    }
+    return map;
+  } catch (error) {
+    if (!needed && error instanceof ApiError && error.code === 403) {
+      log.debug(`cannot list ${path} (forbidden); no policy needs it`, { path });
+      return undefined;
+    }
+    throw accessError(error, `list ${path}`);
+  }
+}
+
+/** A paginated list; an expired continue token (410) restarts it and says so. */
+export async function* pagedList<T>(client: JsonClient, path: string, limit: number, fieldSelector: string | undefined): AsyncGenerator<{ items: T[]; restarted: boolean }> {
+  let token: string | undefined;
+  let restarted = false;
+  let restarts = 0;
+  do {
+    const query = new URLSearchParams({ limit: String(limit) });
+    if (token) query.set("continue", token);
+    if (fieldSelector) query.set("fieldSelector", fieldSelector);
+    let list: ObjectList<T>;
+    try {
+      list = await client.getJson<ObjectList<T>>(`${path}?${query}`);
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 410 && token && restarts < 3) {
+        restarts++;
+        token = undefined;
+        restarted = true;
+        continue;
+      }
+      throw accessError(error, `list ${path}`);
+    }
+    yield { items: Array.isArray(list.items) ? list.items : [], restarted };
+    restarted = false;
+    token = list.metadata?.continue || undefined;
+  } while (token);
+}
+
+export function accessError(error: unknown, doing: string): Error {
+  if (error instanceof ClusterAccessError) return error;
+  if (error instanceof ApiError) {
+    const what = error.code === 0 ? "cannot reach the API server" : `HTTP ${error.code}${error.reason ? ` ${error.reason}` : ""}`;
+    return new ClusterAccessError(`cannot ${doing}: ${what}: ${error.message}`);
+  }
+  return error as Error;
+}
+
+export type { PodPage };

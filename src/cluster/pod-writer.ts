@@ -1,0 +1,104 @@
+// The only code that writes pods. Every write carries the planned uid as a precondition, so
+// a pod deleted and recreated under the same name (a StatefulSet pod) is never hit.
+import type { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
+import { toApiError, type ApiError } from "./api-error.ts";
+import type { JsonClient } from "./http.ts";
+import type { TargetRef } from "../plan/types.ts";
+
+export type WriteStatus = "done" | "gone" | "conflict" | "blocked" | "failed";
+
+export interface Outcome {
+  status: WriteStatus;
+  detail: string;
+}
+
+export interface PodWriter {
+  deletePod(target: TargetRef, dryRun: boolean): Promise<Outcome>;
+  evictPod(target: TargetRef, dryRun: boolean): Promise<Outcome>;
+}
+
+export async function createPodWriter(kc: KubeConfig, client: JsonClient, timeoutMs: number): Promise<PodWriter> {
+  const { CoreV1Api: CoreApi } = await import("@kubernetes/client-node");
+  const core: CoreV1Api = kc.makeApiClient(CoreApi);
+  const options = () => ({
+    middleware: [
+      {
+        pre: async (ctx: { setSignal(signal: AbortSignal): void }) => {
+          ctx.setSignal(AbortSignal.timeout(timeoutMs));
+          return ctx;
+        },
+        post: async <R>(res: R) => res,
+      },
+    ],
+    middlewareMergeStrategy: "append" as const,
+  });
+  let evictionVersion: Promise<string> | undefined;
+
+  return {
+    async deletePod(target, dryRun) {
+      try {
+        await core.deleteNamespacedPod(
+          { name: target.name, namespace: target.namespace, dryRun: dryRun ? "All" : undefined, body: { preconditions: { uid: target.uid } } },
+          options() as never,
+        );
+        return { status: "done", detail: dryRun ? "server dry run: delete accepted" : "" };
+      } catch (error) {
+        return writeFailure(toApiError(error), "delete");
+      }
+    },
+    async evictPod(target, dryRun) {
+      evictionVersion ??= policyVersion(client);
+      const apiVersion = await evictionVersion;
+      try {
+        await core.createNamespacedPodEviction(
+          {
+            name: target.name,
+            namespace: target.namespace,
+            dryRun: dryRun ? "All" : undefined,
+            body: {
+              apiVersion,
+              kind: "Eviction",
+              metadata: { name: target.name, namespace: target.namespace },
+              deleteOptions: { preconditions: { uid: target.uid }, ...(dryRun ? { dryRun: ["All"] } : {}) },
+            },
+          },
+          options() as never,
+        );
+        return { status: "done", detail: `${dryRun ? "server dry run: " : ""}evicted (${apiVersion})` };
+      } catch (error) {
+        return writeFailure(toApiError(error), "evict");
+      }
+    },
+  };
+}
+
+/** policy/v1 Eviction is served from Kubernetes 1.22; older servers know only policy/v1beta1. */
+async function policyVersion(client: JsonClient): Promise<string> {
+  try {
+    await client.getJson("/apis/policy/v1");
+    return "policy/v1";
+  } catch (error) {
+    if ((error as ApiError).code === 404) return "policy/v1beta1";
+    return "policy/v1";
+  }
+}
+
+export function writeFailure(error: ApiError, verb: string): Outcome {
+  switch (error.code) {
+    case 404:
+      return { status: "gone", detail: "already deleted" };
+    case 409:
+      // A uid precondition mismatch: the name now belongs to a new object.
+      return { status: "conflict", detail: `object was replaced: ${error.message}` };
+    case 429:
+      // On eviction, 429 with a DisruptionBudget cause is policy, not overload: never loop on it.
+      if (verb === "evict" && (error.causes.includes("DisruptionBudget") || /disruption budget/i.test(error.message))) {
+        return { status: "blocked", detail: `PodDisruptionBudget: ${error.message}` };
+      }
+      return { status: "failed", detail: `${verb}: too many requests: ${error.message}` };
+    default: {
+      const code = error.code === 0 ? "no answer" : `HTTP ${error.code}`;
+      return { status: "failed", detail: `${verb}: ${code}: ${error.message}` };
+    }
+  }
+}

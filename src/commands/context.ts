@@ -1,0 +1,110 @@
+// What every command shares: options, I/O, the config, the view of the cluster.
+import { existsSync, readFileSync } from "node:fs";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { loadConfig, type LoadedConfig } from "../config/load.ts";
+import type { Config } from "../config/schema.ts";
+import { parseInstant } from "../core/clock.ts";
+import { parseDuration } from "../core/duration.ts";
+import { createLogger, type Logger, type LogLevel } from "../core/log.ts";
+import { UsageError } from "../errors.ts";
+import { jsonClient, type JsonClient } from "../cluster/http.ts";
+import { loadKubeConfig } from "../cluster/kubeconfig.ts";
+import { readLiveView } from "../cluster/live.ts";
+import { readSnapshot } from "../cluster/snapshot.ts";
+import type { ClusterView, ReadScope } from "../cluster/view.ts";
+import type { ProtectionContext } from "../plan/protections.ts";
+
+export interface Io {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+  stdoutIsTTY: boolean;
+  stderrIsTTY: boolean;
+}
+
+export interface GlobalOptions {
+  config?: string;
+  kubeconfig?: string;
+  context?: string;
+  namespace?: string[];
+  output?: "table" | "json";
+  snapshot?: string;
+  logFormat: "text" | "json";
+  logLevel: LogLevel;
+  requestTimeout: string;
+  now?: string;
+}
+
+export function makeLogger(options: GlobalOptions, io: Io): Logger {
+  return createLogger(options.logFormat, options.logLevel, io.stderr);
+}
+
+export function outputFormat(options: GlobalOptions, io: Io): "table" | "json" {
+  return options.output ?? (io.stdoutIsTTY ? "table" : "json");
+}
+
+/** The run's one reading of the clock (`--now` pins it, for reproducible plans). */
+export function runClock(options: GlobalOptions): number {
+  if (options.now === undefined) return Date.now();
+  const pinned = parseInstant(options.now);
+  if (pinned === undefined) throw new UsageError(`--now ${JSON.stringify(options.now)} is not an RFC 3339 time`);
+  return pinned;
+}
+
+export function readConfig(options: GlobalOptions, io: Io, log: Logger): LoadedConfig {
+  const loaded = loadConfig({ explicitPath: options.config, env: io.env, fileExists: existsSync });
+  for (const warning of loaded.warnings) log.warn(warning);
+  return loaded;
+}
+
+export function durationFlag(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return parseDuration(value);
+  } catch (error) {
+    throw new UsageError(`${flag}: ${(error as Error).message}`);
+  }
+}
+
+/** What to read, from -n and from what the policies need. */
+export function readScope(config: Config, namespacesFlag: string[] | undefined): ReadScope {
+  const policies = config.policies;
+  const policyNamespaces = policies.every((p) => p.match.namespaces) ? [...new Set(policies.flatMap((p) => p.match.namespaces!))] : undefined;
+  const flag = namespacesFlag?.length ? [...new Set(namespacesFlag)] : undefined;
+  const namespaces = flag && policyNamespaces ? flag.filter((ns) => policyNamespaces.includes(ns)) : (flag ?? policyNamespaces);
+  const phases = policies.every((p) => p.when.phases) ? new Set(policies.flatMap((p) => p.when.phases!)) : undefined;
+  return {
+    namespaces: namespaces?.sort(),
+    needNodes: policies.some((p) => p.when.nodeUnhealthyFor !== undefined),
+    needNamespaces: policies.some((p) => p.match.namespaceSelector !== undefined),
+    podFieldSelector: phases?.size === 1 ? `status.phase=${[...phases][0]}` : undefined,
+  };
+}
+
+export interface Cluster {
+  kc: KubeConfig;
+  client: JsonClient;
+  timeoutMs: number;
+}
+
+export async function connect(options: GlobalOptions, io: Io): Promise<Cluster> {
+  const timeoutMs = durationFlag("--request-timeout", options.requestTimeout)!;
+  const kc = await loadKubeConfig({ kubeconfig: options.kubeconfig, context: options.context, env: io.env });
+  return { kc, client: await jsonClient(kc, timeoutMs), timeoutMs };
+}
+
+export async function openView(options: GlobalOptions, scope: ReadScope, io: Io, log: Logger, cluster: Cluster | undefined): Promise<ClusterView> {
+  if (options.snapshot) return readSnapshot(options.snapshot, scope);
+  return readLiveView({ client: cluster!.client, scope, log });
+}
+
+const IN_CLUSTER_NAMESPACE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
+
+/** The sweeper's own pod: from the downward API (POD_NAME/POD_NAMESPACE) or the in-cluster hostname. */
+export function selfPod(env: NodeJS.ProcessEnv): ProtectionContext["self"] {
+  if (env.POD_NAME && env.POD_NAMESPACE) return { name: env.POD_NAME, namespace: env.POD_NAMESPACE };
+  if (env.KUBERNETES_SERVICE_HOST && env.HOSTNAME && existsSync(IN_CLUSTER_NAMESPACE)) {
+    return { name: env.HOSTNAME, namespace: readFileSync(IN_CLUSTER_NAMESPACE, "utf8").trim() };
+  }
+  return undefined;
+}

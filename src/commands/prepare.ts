@@ -1,0 +1,45 @@
+// read -> evaluate -> plan, shared by plan, sweep and explain.
+import type { Logger } from "../core/log.ts";
+import type { LoadedConfig } from "../config/load.ts";
+import type { Config } from "../config/schema.ts";
+import type { ClusterView } from "../cluster/view.ts";
+import { collectCandidates, type Collected } from "../plan/collect.ts";
+import { buildPlan } from "../plan/plan.ts";
+import type { Plan } from "../plan/types.ts";
+import { connect, openView, readConfig, readScope, runClock, selfPod, type Cluster, type GlobalOptions, type Io } from "./context.ts";
+
+export interface Prepared {
+  loaded: LoadedConfig;
+  config: Config;
+  cluster: Cluster | undefined;
+  view: ClusterView;
+  collected: Collected;
+  plan: Plan;
+  now: number;
+  startedAt: number;
+}
+
+export interface PrepareOptions {
+  options: GlobalOptions;
+  io: Io;
+  log: Logger;
+  /** Overrides applied to the config's settings (flags beat the file). */
+  adjust?: (config: Config) => Config;
+  find?: { namespace: string; name: string };
+}
+
+export async function prepare({ options, io, log, adjust, find }: PrepareOptions): Promise<Prepared> {
+  const startedAt = Date.now();
+  const now = runClock(options);
+  const loaded = readConfig(options, io, log);
+  const config = adjust ? adjust(loaded.config) : loaded.config;
+  const scope = readScope(config, options.namespace);
+  const cluster = options.snapshot ? undefined : await connect(options, io);
+  const view = await openView(options, scope, io, log, cluster);
+  log.debug("reading pods", { namespaces: scope.namespaces ?? "all", fieldSelector: scope.podFieldSelector ?? "" });
+  const progress = io.stderrIsTTY ? (n: number) => io.stderr(`\rread ${n} pods`) : undefined;
+  const collected = await collectCandidates({ view, config, now, self: selfPod(io.env), find, onPage: progress });
+  if (progress) io.stderr("\r\x1b[K");
+  const plan = buildPlan({ candidates: collected.candidates, evaluatedPods: collected.evaluatedPods, settings: config.settings });
+  return { loaded, config, cluster, view, collected, plan, now, startedAt };
+}

@@ -1,0 +1,40 @@
+// A resolved config written back in the config file's own terms (for `validate`).
+import { formatDuration } from "../core/duration.ts";
+import type { Config, PodPolicy } from "./schema.ts";
+
+type Plain = Record<string, unknown>;
+
+export function describeConfig(config: Config): Plain {
+  const s = config.settings;
+  return {
+    apiVersion: "kube-sweeper.io/v1alpha1",
+    kind: "SweeperConfig",
+    settings: dropUndefined({ ...s, waitBetweenActions: formatDuration(s.waitBetweenActions) }),
+    policies: config.policies.map(describePolicy),
+  };
+}
+
+function describePolicy(p: PodPolicy): Plain {
+  const m = p.match;
+  const when = p.when;
+  const d = (ms: number | undefined) => (ms === undefined ? undefined : formatDuration(ms));
+  return dropUndefined({
+    name: p.name,
+    target: p.target,
+    match: dropUndefined({ ...m, namespaceSelector: m.namespaceSelector?.text, selector: m.selector?.text, name: m.name?.source }),
+    when: dropUndefined({
+      ...when,
+      olderThan: d(when.olderThan),
+      lifetimeOver: d(when.lifetimeOver),
+      unreadyFor: d(when.unreadyFor),
+      nodeUnhealthyFor: d(when.nodeUnhealthyFor),
+    }),
+    action: p.action,
+    schedule: p.schedule ? dropUndefined({ ...p.schedule, window: formatDuration(p.schedule.window) }) : undefined,
+    ignoreProtections: p.ignoreProtections,
+  });
+}
+
+function dropUndefined(obj: Plain): Plain {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined));
+}

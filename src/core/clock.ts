@@ -1,0 +1,11 @@
+// The run's single reading of the clock: rules and planning take `now` as an argument.
+
+export function parseInstant(value: string | undefined | null): number | undefined {
+  if (!value) return undefined;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+export function isoSeconds(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+}

@@ -1,0 +1,78 @@
+// plan -> outcomes: the only step that writes. A client dry run walks the same plan and
+// branches only at the point of the write, so it can never disagree with a real run.
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Logger } from "../core/log.ts";
+import { formatDuration } from "../core/duration.ts";
+import type { Outcome, PodWriter } from "../cluster/pod-writer.ts";
+import type { Action, ActionKind, Plan } from "../plan/types.ts";
+
+export type WriteMode = "real" | "client-dry-run" | "server-dry-run";
+
+export type Performer = (action: Action, serverDryRun: boolean) => Promise<Outcome>;
+
+/** One performer per action kind: adding a kind without one does not compile. */
+export function podPerformers(writer: PodWriter): Record<ActionKind, Performer> {
+  return {
+    delete: (action, dryRun) => writer.deletePod(action.target, dryRun),
+    evict: (action, dryRun) => writer.evictPod(action.target, dryRun),
+  };
+}
+
+export interface ExecuteOptions {
+  mode: WriteMode;
+  performers: Record<ActionKind, Performer>;
+  waitBetweenActions: number;
+  /** Aborted by SIGTERM/SIGINT or the deadline: the action in flight finishes, no new one starts. */
+  signal: AbortSignal;
+  log: Logger;
+  clock: () => number;
+  onProgress?: (done: number, total: number, action: Action) => void;
+}
+
+export interface ExecutionResult {
+  actions: Action[];
+  interrupted: string | undefined;
+}
+
+export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<ExecutionResult> {
+  const { mode, performers, log, signal } = options;
+  const actions = plan.actions.map((a) => ({ ...a }));
+  if (mode === "client-dry-run") {
+    for (const action of actions) {
+      action.status = "would-do";
+      log.info(`DRY-RUN: would ${action.action} pod ${action.target.namespace}/${action.target.name}`, { policy: action.policy });
+    }
+    return { actions, interrupted: undefined };
+  }
+  let interrupted: string | undefined;
+  for (let i = 0; i < actions.length; i++) {
+    const action = actions[i]!;
+    if (signal.aborted) {
+      interrupted = String(signal.reason ?? "interrupted");
+      markNotStarted(actions.slice(i), interrupted);
+      break;
+    }
+    options.onProgress?.(i + 1, actions.length, action);
+    const outcome = await performers[action.action](action, mode === "server-dry-run");
+    action.at = new Date(options.clock()).toISOString();
+    action.detail = outcome.detail;
+    action.status = mode === "server-dry-run" && outcome.status === "done" ? "would-do" : outcome.status;
+    const line = `${mode === "server-dry-run" ? "DRY-RUN (server): " : ""}${action.action} pod ${action.target.namespace}/${action.target.name}: ${action.status}`;
+    (action.status === "failed" ? log.warn : log.info)(line, { policy: action.policy, ...(action.detail ? { detail: action.detail } : {}) });
+    // Dry runs change nothing, so there is nothing to pace.
+    const isLast = i === actions.length - 1;
+    if (!isLast && mode === "real" && options.waitBetweenActions > 0) {
+      log.debug(`waiting ${formatDuration(options.waitBetweenActions)} before the next write`);
+      try {
+        await sleep(options.waitBetweenActions, undefined, { signal });
+      } catch {
+        // Interrupted while pacing: the next iteration records it.
+      }
+    }
+  }
+  return { actions, interrupted };
+}
+
+function markNotStarted(actions: Action[], why: string): void {
+  for (const action of actions) action.detail = `not started: ${why}`;
+}

@@ -1,0 +1,98 @@
+// Candidates -> plan: blast radius, deterministic order, and limits. Pure.
+import type { Settings } from "../config/schema.ts";
+import type { Action, Candidate, Plan, Skipped } from "./types.ts";
+
+export interface PlanInput {
+  candidates: Candidate[];
+  /** Pods read in scope: the base of abortIfMoreThan.percent. */
+  evaluatedPods: number;
+  settings: Settings;
+}
+
+export function buildPlan({ candidates, evaluatedPods, settings }: PlanInput): Plan {
+  const skipped: Skipped[] = [];
+  const eligible: Candidate[] = [];
+  for (const c of candidates) {
+    if (c.heldBack) skipped.push(skip(c, c.heldBack));
+    else eligible.push(c);
+  }
+  eligible.sort(settings.order === "most-restarts-first" ? byRestartsThenAge : byAge);
+
+  const actions: Action[] = [];
+  const perNamespace = new Map<string, number>();
+  const perOwner = new Map<string, number>();
+  for (const c of eligible) {
+    const limit = limitReached(c, settings, actions.length, perNamespace, perOwner);
+    if (limit) {
+      skipped.push(skip(c, limit));
+      continue;
+    }
+    actions.push({ policy: c.policy, action: c.action, target: c.target, reasons: c.reasons, status: "planned", detail: "", at: null });
+    increment(perNamespace, c.target.namespace);
+    if (c.owner) increment(perOwner, ownerId(c));
+  }
+  return { actions, skipped, abortReason: blastRadius(eligible.length, evaluatedPods, settings) };
+}
+
+/**
+ * The guard weighs everything the policies would act on before limits: limits cap one run,
+ * while the guard asks whether the policies match far more than anyone intended.
+ */
+export function blastRadius(eligible: number, evaluatedPods: number, settings: Settings): string | undefined {
+  const guard = settings.abortIfMoreThan;
+  if (!guard) return undefined;
+  if (guard.count !== undefined && eligible > guard.count) {
+    return `blast radius: ${eligible} targets matched, more than abortIfMoreThan.count ${guard.count}`;
+  }
+  if (guard.percent !== undefined && evaluatedPods > 0) {
+    const percent = (eligible / evaluatedPods) * 100;
+    if (percent > guard.percent) {
+      return `blast radius: ${eligible} of ${evaluatedPods} pods in scope (${percent.toFixed(1)}%) matched, more than abortIfMoreThan.percent ${guard.percent}%`;
+    }
+  }
+  return undefined;
+}
+
+function limitReached(c: Candidate, s: Settings, planned: number, perNamespace: Map<string, number>, perOwner: Map<string, number>): string | undefined {
+  if (s.maxActions !== undefined && planned >= s.maxActions) {
+    return `limit: maxActions ${s.maxActions} (${planned} planned)`;
+  }
+  const inNamespace = perNamespace.get(c.target.namespace) ?? 0;
+  if (s.maxActionsPerNamespace !== undefined && inNamespace >= s.maxActionsPerNamespace) {
+    return `limit: maxActionsPerNamespace ${s.maxActionsPerNamespace} (${inNamespace} planned in ${c.target.namespace})`;
+  }
+  if (c.owner && s.maxActionsPerOwner !== undefined) {
+    const ofOwner = perOwner.get(ownerId(c)) ?? 0;
+    if (ofOwner >= s.maxActionsPerOwner) return `limit: maxActionsPerOwner ${s.maxActionsPerOwner} (${c.owner.kind} ${c.owner.name})`;
+  }
+  return undefined;
+}
+
+function ownerId(c: Candidate): string {
+  return `${c.target.namespace}/${c.owner!.kind}/${c.owner!.name}`;
+}
+
+function increment(map: Map<string, number>, key: string): void {
+  map.set(key, (map.get(key) ?? 0) + 1);
+}
+
+function skip(c: Candidate, reason: string): Skipped {
+  return { policy: c.policy, target: { kind: c.target.kind, namespace: c.target.namespace, name: c.target.name }, reason };
+}
+
+// Code-point order, not locale order: the same plan on every machine.
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function byName(a: Candidate, b: Candidate): number {
+  return compareText(a.target.namespace, b.target.namespace) || compareText(a.target.name, b.target.name);
+}
+
+function byAge(a: Candidate, b: Candidate): number {
+  return a.created - b.created || byName(a, b);
+}
+
+function byRestartsThenAge(a: Candidate, b: Candidate): number {
+  return b.restarts - a.restarts || byAge(a, b);
+}

@@ -1,0 +1,52 @@
+// The plan is a value: data in, plan out. Executing it is the only I/O.
+
+export type ActionKind = "delete" | "evict";
+
+export type ActionStatus = "planned" | "would-do" | "done" | "failed" | "blocked" | "gone" | "conflict";
+
+export interface TargetRef {
+  kind: "Pod";
+  namespace: string;
+  name: string;
+  uid: string;
+}
+
+export interface OwnerKey {
+  kind: string;
+  name: string;
+}
+
+/** A pod that some policy matched, before limits. `heldBack` is set by a protection or schedule. */
+export interface Candidate {
+  target: TargetRef;
+  policy: string;
+  action: ActionKind;
+  reasons: string[];
+  created: number;
+  restarts: number;
+  owner: OwnerKey | undefined;
+  heldBack?: string;
+}
+
+export interface Action {
+  policy: string;
+  action: ActionKind;
+  target: TargetRef;
+  reasons: string[];
+  status: ActionStatus;
+  detail: string;
+  at: string | null;
+}
+
+export interface Skipped {
+  policy: string;
+  target: Omit<TargetRef, "uid">;
+  reason: string;
+}
+
+export interface Plan {
+  actions: Action[];
+  skipped: Skipped[];
+  /** Set when the blast-radius guard refuses the plan: nothing may be acted on. */
+  abortReason: string | undefined;
+}

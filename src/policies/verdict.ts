@@ -1,0 +1,36 @@
+// What every check returns: whether it held, and a sentence with the numbers.
+import type { Node, Pod } from "../core/k8s.ts";
+
+export interface Verdict {
+  holds: boolean;
+  reason: string;
+}
+
+export interface NodeHealth {
+  /** Ready condition status: "True", "False", "Unknown", or undefined when not reported. */
+  ready: string | undefined;
+  since: number | undefined;
+}
+
+export interface NamespaceInfo {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  phase: string | undefined;
+}
+
+/** Cluster facts a pod check may consult; built once per run. */
+export interface EvaluationContext {
+  now: number;
+  /** undefined when nodes were not read (a snapshot without Node objects). */
+  nodes: Map<string, NodeHealth> | undefined;
+  /** undefined when namespaces were not read. */
+  namespaces: Map<string, NamespaceInfo> | undefined;
+}
+
+export function nodeHealth(node: Node): NodeHealth {
+  const ready = node.status?.conditions?.find((c) => c.type === "Ready");
+  const since = ready?.lastTransitionTime ? Date.parse(ready.lastTransitionTime) : undefined;
+  return { ready: ready?.status, since: Number.isNaN(since) ? undefined : since };
+}
+
+export type PodCheck<P> = (pod: Pod, param: P, ctx: EvaluationContext) => Verdict;

@@ -1,0 +1,79 @@
+// The JSON report, exactly the contract's shape, plus the summary counters.
+import { isoSeconds } from "../core/clock.ts";
+import { API_VERSION } from "../config/schema.ts";
+import type { Action, ActionStatus, Skipped } from "../plan/types.ts";
+
+export type ReportMode = "plan" | "sweep" | "dry-run";
+
+export interface SweepReport {
+  apiVersion: typeof API_VERSION;
+  kind: "SweepReport";
+  mode: ReportMode;
+  dryRun?: "client" | "server";
+  startedAt: string;
+  finishedAt: string;
+  source: { server: string; version: string };
+  summary: {
+    evaluated: { pods: number; namespaces: number };
+    planned: number;
+    done: number;
+    failed: number;
+    blocked: number;
+    gone: number;
+    conflict: number;
+    skipped: number;
+  };
+  actions: Action[];
+  skipped: Skipped[];
+  abortReason?: string;
+  interrupted?: string;
+}
+
+export interface ReportInput {
+  mode: ReportMode;
+  dryRun?: "client" | "server";
+  startedAt: number;
+  finishedAt: number;
+  source: { server: string; version: string };
+  evaluated: { pods: number; namespaces: number };
+  actions: Action[];
+  skipped: Skipped[];
+  abortReason?: string | undefined;
+  interrupted?: string | undefined;
+}
+
+export function buildReport(input: ReportInput): SweepReport {
+  const count = (status: ActionStatus) => input.actions.filter((a) => a.status === status).length;
+  const report: SweepReport = {
+    apiVersion: API_VERSION,
+    kind: "SweepReport",
+    mode: input.mode,
+    ...(input.dryRun ? { dryRun: input.dryRun } : {}),
+    startedAt: isoSeconds(input.startedAt),
+    finishedAt: isoSeconds(input.finishedAt),
+    source: input.source,
+    summary: {
+      evaluated: input.evaluated,
+      planned: input.actions.length,
+      done: count("done"),
+      failed: count("failed"),
+      blocked: count("blocked"),
+      gone: count("gone"),
+      conflict: count("conflict"),
+      skipped: input.skipped.length,
+    },
+    actions: input.actions,
+    skipped: input.skipped,
+  };
+  if (input.abortReason) report.abortReason = input.abortReason;
+  if (input.interrupted) report.interrupted = input.interrupted;
+  return report;
+}
+
+export function summaryLine(report: SweepReport): string {
+  const s = report.summary;
+  return (
+    `evaluated ${s.evaluated.pods} pods in ${s.evaluated.namespaces} namespaces; ` +
+    `planned ${s.planned}, done ${s.done}, failed ${s.failed}, blocked ${s.blocked}, gone ${s.gone}, conflict ${s.conflict}, skipped ${s.skipped}`
+  );
+}

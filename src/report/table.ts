@@ -1,0 +1,24 @@
+// The human report. The only importer of cli-table3.
+import Table from "cli-table3";
+import { summaryLine, type SweepReport } from "./report.ts";
+
+export function renderTable(report: SweepReport): string {
+  const lines: string[] = [];
+  const dry = report.mode === "dry-run";
+  if (dry) lines.push(`DRY-RUN (${report.dryRun ?? "client"}): nothing is changed; every row below is what a real sweep would do`);
+  else if (report.mode === "plan") lines.push("PLAN: nothing is changed; this is what a sweep would do now");
+  if (report.abortReason) lines.push(`ABORTED: ${report.abortReason}; nothing will be acted on`);
+  if (report.interrupted) lines.push(`INTERRUPTED: ${report.interrupted}; actions not started are marked so`);
+  const actions = new Table({ head: ["STATUS", "POLICY", "ACTION", "TARGET", "REASONS", "DETAIL"], style: { head: [], border: [] } });
+  for (const a of report.actions) {
+    actions.push([dry ? `DRY-RUN ${a.status}` : a.status, a.policy, a.action, `${a.target.namespace}/${a.target.name}`, a.reasons.join("; "), a.detail]);
+  }
+  lines.push(report.actions.length ? actions.toString() : "no actions");
+  if (report.skipped.length) {
+    const skipped = new Table({ head: ["SKIPPED", "POLICY", "REASON"], style: { head: [], border: [] } });
+    for (const s of report.skipped) skipped.push([`${s.target.namespace}/${s.target.name}`, s.policy, s.reason]);
+    lines.push(skipped.toString());
+  }
+  lines.push(`${dry ? "DRY-RUN: " : ""}${summaryLine(report)}`);
+  return `${lines.join("\n")}\n`;
+}
