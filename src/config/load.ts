@@ -55,8 +55,8 @@ export function parseConfigText(text: string, file: string): Config {
   if (doc.errors.length > 0) {
     throw new ConfigError(
       doc.errors.map((e) => {
-        const pos = e.linePos?.[0];
-        return `${file}${pos ? `:${pos.line}:${pos.col}` : ""}: not valid YAML: ${firstLine(e.message)}`;
+        const pos = lineCounter.linePos(e.pos[0]);
+        return `${file}:${pos.line}:${pos.col}: not valid YAML: ${firstLine(e.message)}`;
       }),
     );
   }
@@ -69,7 +69,7 @@ export function parseConfigText(text: string, file: string): Config {
   if (data === null || typeof data !== "object" || Array.isArray(data)) {
     throw new ConfigError([`${file}: the config must be a mapping with "policies" (and optionally "settings")`]);
   }
-  const result = configSchema.safeParse(data);
+  const result = configSchema.safeParse(data, { reportInput: true });
   if (!result.success) throw new ConfigError(result.error.issues.map((issue) => describeIssue(issue, doc, lineCounter, file)));
   return result.data;
 }
@@ -98,6 +98,9 @@ function issueMessage(issue: z.core.$ZodIssue): string {
       return `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}`;
     case "invalid_type":
       return issue.input === undefined ? `is required (${issue.expected})` : `expected ${issue.expected}, got ${describeValue(issue.input)}`;
+    case "too_small":
+    case "too_big":
+      return `${issue.message.replace(/^Too (small|big): expected (number|array|string) to (be|have) /, "must be ")}${issue.input !== undefined && !Array.isArray(issue.input) ? `, got ${describeValue(issue.input)}` : ""}`;
     case "invalid_value":
       return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}, got ${describeValue(issue.input)}`;
     default:
@@ -124,7 +127,7 @@ function lineOf(doc: Document, lineCounter: LineCounter, path: PropertyKey[]): n
 
 /** Validates an already-built object (the seed env mapping) with the same messages. */
 export function validateConfigObject(data: unknown, source: string): Config {
-  const result = configSchema.safeParse(data);
+  const result = configSchema.safeParse(data, { reportInput: true });
   if (!result.success) throw new ConfigError(result.error.issues.map((issue) => describeIssue(issue, undefined, undefined, source)));
   return result.data;
 }

@@ -1,14 +1,18 @@
 // The config file's schema. Parsing resolves as it validates: durations become milliseconds,
 // selectors and regular expressions are compiled, so a config that parses is ready to use.
 import * as z from "zod";
-import { DurationError, parseDuration } from "../core/duration.ts";
+import { DURATION_HINT, DurationError, parseDuration } from "../core/duration.ts";
 import { parseSelector, SelectorError } from "../core/selector.ts";
 import { scheduleProblem } from "./schedule.ts";
 
 export const API_VERSION = "kube-sweeper.io/v1alpha1";
 export const DEFAULT_PROTECTED_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease"];
 
-const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
+const duration = z.unknown().transform((value, ctx) => {
+  if (typeof value !== "string" && typeof value !== "number") {
+    ctx.addIssue({ code: "custom", message: `expected a duration (${DURATION_HINT}), got ${value === null ? "null" : Array.isArray(value) ? "a list" : typeof value}` });
+    return z.NEVER;
+  }
   try {
     return parseDuration(value);
   } catch (error) {
@@ -72,7 +76,7 @@ const schedule = z
 
 const podConditions = z
   .strictObject({
-    restarts: z.strictObject({ atLeast: count.min(1), includeInitContainers: z.boolean().default(false) }).optional(),
+    restarts: z.strictObject({ atLeast: z.number().int().min(1), includeInitContainers: z.boolean().default(false) }).optional(),
     exitCodes: z
       .strictObject({
         in: z.array(z.number().int()).optional(),

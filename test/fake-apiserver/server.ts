@@ -1,0 +1,246 @@
+// A fake Kubernetes API server for the fast test tier. It speaks the wire protocol the real one
+// does for what kube-sweeper uses: Status error bodies, paginated lists with continue tokens
+// (and 410 Expired), delete preconditions (409), Eviction with PodDisruptionBudgets (429),
+// RBAC refusals (403), dryRun=All, bearer-token authentication (401).
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { mkdtempSync } from "node:fs";
+import type { Namespace, Node, Pod } from "../../src/core/k8s.ts";
+import { matchesSelector, parseSelector } from "../../src/core/selector.ts";
+
+export interface Pdb {
+  namespace: string;
+  name: string;
+  selector: string;
+  disruptionsAllowed: number;
+}
+
+export interface Forbid {
+  verb: "list" | "get" | "delete" | "create";
+  resource: string;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  body: unknown;
+  at: number;
+}
+
+export interface FakeOptions {
+  token?: string;
+  pods?: Pod[];
+  nodes?: Node[];
+  namespaces?: Namespace[];
+  pdbs?: Pdb[];
+  forbid?: Forbid[];
+  /** Serve policy/v1 (Kubernetes >= 1.22); otherwise only policy/v1beta1 Eviction. */
+  policyV1?: boolean;
+  version?: string;
+  /** Lets a test answer a request itself (faults): return true when it did. */
+  intercept?: (req: RecordedRequest, res: http.ServerResponse) => boolean;
+}
+
+export interface FakeApiServer {
+  url: string;
+  pods: Map<string, Pod>;
+  requests: RecordedRequest[];
+  /** The next list page request with a continue token gets 410 Expired. */
+  expireNextContinue(): void;
+  kubeconfig(token?: string): string;
+  close(): Promise<void>;
+}
+
+const key = (ns: string, name: string) => `${ns}/${name}`;
+
+export function status(res: http.ServerResponse, code: number, reason: string, message: string, details?: unknown): void {
+  res.writeHead(code, { "Content-Type": "application/json" });
+  res.end(JSON.stringify({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, ...(details ? { details } : {}), code }));
+}
+
+function json(res: http.ServerResponse, code: number, body: unknown): void {
+  res.writeHead(code, { "Content-Type": "application/json" });
+  res.end(JSON.stringify(body));
+}
+
+export async function startFakeApiServer(options: FakeOptions = {}): Promise<FakeApiServer> {
+  const token = options.token ?? "test-token";
+  const pods = new Map<string, Pod>((options.pods ?? []).map((p) => [key(p.metadata!.namespace!, p.metadata!.name!), structuredClone(p)]));
+  const nodes = options.nodes ?? [];
+  const namespaces = options.namespaces ?? [];
+  const requests: RecordedRequest[] = [];
+  let expireNext = false;
+  let resourceVersion = 1000;
+  const tmp = mkdtempSync(join(tmpdir(), "ks-fake-"));
+
+  const forbidden = (verb: Forbid["verb"], resource: string) => options.forbid?.some((f) => f.verb === verb && f.resource === resource);
+
+  const list = <T>(res: http.ServerResponse, kind: string, items: T[], query: URLSearchParams) => {
+    const limit = Number(query.get("limit") ?? "0");
+    const token = query.get("continue");
+    let offset = 0;
+    if (token) {
+      if (expireNext) {
+        expireNext = false;
+        return status(res, 410, "Expired", "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.");
+      }
+      const decoded = JSON.parse(Buffer.from(token, "base64").toString("utf8")) as { offset: number };
+      offset = decoded.offset;
+    }
+    const page = limit > 0 ? items.slice(offset, offset + limit) : items.slice(offset);
+    const next = limit > 0 && offset + limit < items.length ? Buffer.from(JSON.stringify({ offset: offset + limit })).toString("base64") : undefined;
+    json(res, 200, { kind, apiVersion: "v1", metadata: { resourceVersion: String(resourceVersion), ...(next ? { continue: next, remainingItemCount: items.length - offset - limit } : {}) }, items: page });
+  };
+
+  const podFilter = (query: URLSearchParams, namespace?: string) => {
+    const selector = query.get("fieldSelector");
+    const terms = selector ? selector.split(",").map((t) => t.split("=") as [string, string]) : [];
+    return [...pods.values()]
+      .filter((p) => namespace === undefined || p.metadata?.namespace === namespace)
+      .filter((p) =>
+        terms.every(([field, value]) => {
+          if (field === "status.phase") return p.status?.phase === value;
+          if (field === "metadata.namespace") return p.metadata?.namespace === value;
+          throw new Error(`fake: unsupported field selector ${field}`);
+        }),
+      )
+      .sort((a, b) => key(a.metadata!.namespace!, a.metadata!.name!).localeCompare(key(b.metadata!.namespace!, b.metadata!.name!)));
+  };
+
+  const rbacMessage = (verb: string, resource: string, namespace?: string) =>
+    `${resource} is forbidden: User "system:serviceaccount:ops:kube-sweeper" cannot ${verb} resource "${resource.split("/")[0]}"${resource.includes("/") ? ` subresource "${resource.split("/")[1]}"` : ""} in API group "" ${namespace ? `in the namespace "${namespace}"` : "at the cluster scope"}`;
+
+  const deletePod = (res: http.ServerResponse, ns: string, name: string, body: { preconditions?: { uid?: string }; dryRun?: string[] } | undefined, dryRun: boolean) => {
+    const pod = pods.get(key(ns, name));
+    if (!pod) return status(res, 404, "NotFound", `pods "${name}" not found`, { name, kind: "pods" });
+    const wantUid = body?.preconditions?.uid;
+    if (wantUid && wantUid !== pod.metadata?.uid) {
+      return status(res, 409, "Conflict", `Operation cannot be fulfilled on Pod "${name}": Precondition failed: UID in precondition: ${wantUid}, UID in object meta: ${pod.metadata?.uid}`, { name, kind: "Pod" });
+    }
+    if (!dryRun) pods.delete(key(ns, name));
+    json(res, 200, pod);
+  };
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const url = new URL(req.url ?? "/", "http://fake");
+      const text = Buffer.concat(chunks).toString("utf8");
+      let body: unknown;
+      try {
+        body = text ? JSON.parse(text) : undefined;
+      } catch {
+        return status(res, 400, "BadRequest", "request body is not JSON");
+      }
+      const recorded: RecordedRequest = { method: req.method ?? "GET", path: url.pathname, query: url.searchParams, body, at: Date.now() };
+      requests.push(recorded);
+      if (req.headers.authorization !== `Bearer ${token}`) return status(res, 401, "Unauthorized", "Unauthorized");
+      if (options.intercept?.(recorded, res)) return;
+      route(recorded, res);
+    });
+  });
+
+  const route = (r: RecordedRequest, res: http.ServerResponse) => {
+    const parts = r.path.split("/").filter(Boolean);
+    const dryRun = r.query.get("dryRun") === "All";
+    if (r.method === "GET" && r.path === "/version") return json(res, 200, { major: "1", minor: "30", gitVersion: options.version ?? "v1.30.2-fake" });
+    if (r.method === "GET" && r.path === "/apis/policy/v1") {
+      if (!options.policyV1) return status(res, 404, "NotFound", "the server could not find the requested resource");
+      return json(res, 200, { kind: "APIResourceList", groupVersion: "policy/v1", resources: [{ name: "poddisruptionbudgets", namespaced: true, kind: "PodDisruptionBudget" }] });
+    }
+    if (r.method === "GET" && r.path === "/api/v1/pods") {
+      if (forbidden("list", "pods")) return status(res, 403, "Forbidden", rbacMessage("list", "pods"), { kind: "pods" });
+      return list(res, "PodList", podFilter(r.query), r.query);
+    }
+    if (r.method === "GET" && r.path === "/api/v1/nodes") {
+      if (forbidden("list", "nodes")) return status(res, 403, "Forbidden", rbacMessage("list", "nodes"), { kind: "nodes" });
+      return list(res, "NodeList", nodes, r.query);
+    }
+    if (r.method === "GET" && r.path === "/api/v1/namespaces") {
+      if (forbidden("list", "namespaces")) return status(res, 403, "Forbidden", rbacMessage("list", "namespaces"), { kind: "namespaces" });
+      return list(res, "NamespaceList", namespaces, r.query);
+    }
+    // /api/v1/namespaces/{ns}/pods[/{name}[/eviction]]
+    if (parts[0] === "api" && parts[1] === "v1" && parts[2] === "namespaces" && parts[4] === "pods") {
+      const ns = decodeURIComponent(parts[3]!);
+      const name = parts[5] ? decodeURIComponent(parts[5]) : undefined;
+      if (!name && r.method === "GET") {
+        if (forbidden("list", "pods")) return status(res, 403, "Forbidden", rbacMessage("list", "pods", ns), { kind: "pods" });
+        return list(res, "PodList", podFilter(r.query, ns), r.query);
+      }
+      if (name && !parts[6] && r.method === "GET") {
+        const pod = pods.get(key(ns, name));
+        return pod ? json(res, 200, pod) : status(res, 404, "NotFound", `pods "${name}" not found`, { name, kind: "pods" });
+      }
+      if (name && !parts[6] && r.method === "DELETE") {
+        if (forbidden("delete", "pods")) return status(res, 403, "Forbidden", rbacMessage("delete", "pods", ns), { name, kind: "pods" });
+        resourceVersion++;
+        return deletePod(res, ns, name, body(r), dryRun);
+      }
+      if (name && parts[6] === "eviction" && r.method === "POST") {
+        if (forbidden("create", "pods/eviction")) return status(res, 403, "Forbidden", rbacMessage("create", "pods/eviction", ns), { name, kind: "pods" });
+        return evict(res, ns, name, body(r) as EvictionBody, dryRun);
+      }
+    }
+    status(res, 404, "NotFound", "the server could not find the requested resource");
+  };
+
+  type EvictionBody = { apiVersion?: string; deleteOptions?: { preconditions?: { uid?: string }; dryRun?: string[] } };
+  const body = (r: RecordedRequest) => r.body as { preconditions?: { uid?: string } } | undefined;
+
+  const evict = (res: http.ServerResponse, ns: string, name: string, eviction: EvictionBody | undefined, dryRun: boolean) => {
+    const served = options.policyV1 ? ["policy/v1", "policy/v1beta1"] : ["policy/v1beta1"];
+    if (!eviction?.apiVersion || !served.includes(eviction.apiVersion)) {
+      return status(res, 400, "BadRequest", `no kind "Eviction" is registered for version "${eviction?.apiVersion}" in scheme "k8s.io/kubernetes/pkg/api/legacyscheme/scheme.go:30"`);
+    }
+    const pod = pods.get(key(ns, name));
+    if (!pod) return status(res, 404, "NotFound", `pods "${name}" not found`, { name, kind: "pods" });
+    const dry = dryRun || (eviction.deleteOptions?.dryRun ?? []).includes("All");
+    const budgets = (options.pdbs ?? []).filter((b) => b.namespace === ns && matchesSelector(parseSelector(b.selector), pod.metadata?.labels));
+    if (budgets.length > 1) return status(res, 500, "InternalError", "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.");
+    const budget = budgets[0];
+    if (budget && budget.disruptionsAllowed <= 0) {
+      return status(res, 429, "TooManyRequests", "Cannot evict pod as it would violate the pod's disruption budget.", {
+        causes: [{ reason: "DisruptionBudget", message: `The disruption budget ${budget.name} needs 1 healthy pods and has 1 currently` }],
+      });
+    }
+    if (budget && !dry) budget.disruptionsAllowed--;
+    deletePod(res, ns, name, eviction.deleteOptions, dry);
+  };
+
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    pods,
+    requests,
+    expireNextContinue: () => {
+      expireNext = true;
+    },
+    kubeconfig(withToken = token) {
+      const file = join(tmp, `kubeconfig-${withToken}`);
+      writeFileSync(
+        file,
+        [
+          "apiVersion: v1",
+          "kind: Config",
+          "clusters: [{name: fake, cluster: {server: " + JSON.stringify(url) + "}}]",
+          "users: [{name: tester, user: {token: " + JSON.stringify(withToken) + "}}]",
+          "contexts: [{name: fake, context: {cluster: fake, user: tester}}]",
+          "current-context: fake",
+        ].join("\n"),
+      );
+      return file;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,40 @@
+// The contract's JSON report shape, as a schema the tests check output against.
+import * as z from "zod";
+
+const target = z.strictObject({ kind: z.literal("Pod"), namespace: z.string().min(1), name: z.string().min(1), uid: z.string().min(1) });
+
+export const reportShape = z.object({
+  apiVersion: z.literal("kube-sweeper.io/v1alpha1"),
+  kind: z.literal("SweepReport"),
+  mode: z.enum(["plan", "sweep", "dry-run"]),
+  startedAt: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/),
+  finishedAt: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/),
+  source: z.strictObject({ server: z.string(), version: z.string() }),
+  summary: z.object({
+    evaluated: z.object({ pods: z.number().int(), namespaces: z.number().int() }),
+    planned: z.number().int(),
+    done: z.number().int(),
+    failed: z.number().int(),
+    blocked: z.number().int(),
+    gone: z.number().int(),
+    skipped: z.number().int(),
+  }),
+  actions: z.array(
+    z.strictObject({
+      policy: z.string(),
+      action: z.enum(["delete", "evict"]),
+      target,
+      reasons: z.array(z.string()),
+      status: z.enum(["planned", "would-do", "done", "failed", "blocked", "gone", "conflict"]),
+      detail: z.string(),
+      at: z.string().nullable(),
+    }),
+  ),
+  skipped: z.array(z.strictObject({ policy: z.string(), target: target.omit({ uid: true }), reason: z.string().min(1) })),
+});
+
+export type ReportShape = z.infer<typeof reportShape>;
+
+export function parseReport(stdout: string): ReportShape {
+  return reportShape.parse(JSON.parse(stdout));
+}
