@@ -36,6 +36,10 @@ function buildProgram(io: Io, run: (code: Promise<ExitCode>) => void): Command {
 }
 
 export async function main(argv: string[], io: Io): Promise<ExitCode> {
+  if (argv.length === 0) {
+    io.stderr("kube-sweeper: a command is required (plan, sweep, explain, validate); see --help\n");
+    return EXIT.usage;
+  }
   let pending: Promise<ExitCode> | undefined;
   const program = buildProgram(io, (code) => {
     pending = code;

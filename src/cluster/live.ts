@@ -71,7 +71,7 @@ export async function* pagedList<T>(client: JsonClient, path: string, limit: num
   let token: string | undefined;
   let restarted = false;
   let restarts = 0;
-  do {
+  for (;;) {
     const query = new URLSearchParams({ limit: String(limit) });
     if (token) query.set("continue", token);
     if (fieldSelector) query.set("fieldSelector", fieldSelector);
@@ -90,7 +90,8 @@ export async function* pagedList<T>(client: JsonClient, path: string, limit: num
     yield { items: Array.isArray(list.items) ? list.items : [], restarted };
     restarted = false;
     token = list.metadata?.continue || undefined;
-  } while (token);
+    if (!token) return;
+  }
 }
 
 export function accessError(error: unknown, doing: string): Error {

@@ -18,16 +18,18 @@ export interface PodWriter {
 }
 
 export async function createPodWriter(kc: KubeConfig, client: JsonClient, timeoutMs: number): Promise<PodWriter> {
-  const { CoreV1Api: CoreApi } = await import("@kubernetes/client-node");
+  const { CoreV1Api: CoreApi, Observable } = await import("@kubernetes/client-node");
   const core: CoreV1Api = kc.makeApiClient(CoreApi);
+  // The client has no request timeout of its own; an abort signal per call is its hook.
+  // Its middleware speaks the client's Observable stub, not promises.
   const options = () => ({
     middleware: [
       {
-        pre: async (ctx: { setSignal(signal: AbortSignal): void }) => {
+        pre: (ctx: { setSignal(signal: AbortSignal): void }) => {
           ctx.setSignal(AbortSignal.timeout(timeoutMs));
-          return ctx;
+          return new Observable(Promise.resolve(ctx));
         },
-        post: async <R>(res: R) => res,
+        post: <R>(res: R) => new Observable(Promise.resolve(res)),
       },
     ],
     middlewareMergeStrategy: "append" as const,

@@ -6,9 +6,9 @@ import type { Config } from "../config/schema.ts";
 import { parseInstant } from "../core/clock.ts";
 import { parseDuration } from "../core/duration.ts";
 import { createLogger, type Logger, type LogLevel } from "../core/log.ts";
-import { UsageError } from "../errors.ts";
+import { ClusterAccessError, UsageError } from "../errors.ts";
 import { jsonClient, type JsonClient } from "../cluster/http.ts";
-import { loadKubeConfig } from "../cluster/kubeconfig.ts";
+import { loadKubeConfig, oneLine } from "../cluster/kubeconfig.ts";
 import { readLiveView } from "../cluster/live.ts";
 import { readSnapshot } from "../cluster/snapshot.ts";
 import type { ClusterView, ReadScope } from "../cluster/view.ts";
@@ -90,7 +90,12 @@ export interface Cluster {
 export async function connect(options: GlobalOptions, io: Io): Promise<Cluster> {
   const timeoutMs = durationFlag("--request-timeout", options.requestTimeout)!;
   const kc = await loadKubeConfig({ kubeconfig: options.kubeconfig, context: options.context, env: io.env });
-  return { kc, client: await jsonClient(kc, timeoutMs), timeoutMs };
+  try {
+    return { kc, client: await jsonClient(kc, timeoutMs), timeoutMs };
+  } catch (error) {
+    // Credentials the kubeconfig names but that cannot be used (files, exec plugins, plain HTTP).
+    throw new ClusterAccessError(`cannot use kubeconfig credentials: ${oneLine(error)}`);
+  }
 }
 
 export async function openView(options: GlobalOptions, scope: ReadScope, io: Io, log: Logger, cluster: Cluster | undefined): Promise<ClusterView> {

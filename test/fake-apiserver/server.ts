@@ -2,7 +2,8 @@
 // does for what kube-sweeper uses: Status error bodies, paginated lists with continue tokens
 // (and 410 Expired), delete preconditions (409), Eviction with PodDisruptionBudgets (429),
 // RBAC refusals (403), dryRun=All, bearer-token authentication (401).
-import http from "node:http";
+import type http from "node:http";
+import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -10,6 +11,7 @@ import { tmpdir } from "node:os";
 import { mkdtempSync } from "node:fs";
 import type { Namespace, Node, Pod } from "../../src/core/k8s.ts";
 import { matchesSelector, parseSelector } from "../../src/core/selector.ts";
+import { testCertificate } from "../helpers/tls.ts";
 
 export interface Pdb {
   namespace: string;
@@ -125,7 +127,8 @@ export async function startFakeApiServer(options: FakeOptions = {}): Promise<Fak
     json(res, 200, pod);
   };
 
-  const server = http.createServer((req, res) => {
+  const tls = testCertificate();
+  const server = https.createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
@@ -214,7 +217,7 @@ export async function startFakeApiServer(options: FakeOptions = {}): Promise<Fak
   };
 
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,
     pods,
@@ -229,7 +232,7 @@ export async function startFakeApiServer(options: FakeOptions = {}): Promise<Fak
         [
           "apiVersion: v1",
           "kind: Config",
-          "clusters: [{name: fake, cluster: {server: " + JSON.stringify(url) + "}}]",
+          "clusters: [{name: fake, cluster: {server: " + JSON.stringify(url) + ", certificate-authority-data: " + Buffer.from(tls.cert).toString("base64") + "}}]",
           "users: [{name: tester, user: {token: " + JSON.stringify(withToken) + "}}]",
           "contexts: [{name: fake, context: {cluster: fake, user: tester}}]",
           "current-context: fake",

@@ -1,0 +1,20 @@
+// A throwaway self-signed certificate for test servers on 127.0.0.1, made with openssl once
+// per test process. The client refuses plain HTTP API servers, as it should.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+let cached: { key: string; cert: string } | undefined;
+
+export function testCertificate(): { key: string; cert: string } {
+  if (cached) return cached;
+  const dir = mkdtempSync(join(tmpdir(), "ks-tls-"));
+  execFileSync("openssl", [
+    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+    "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"), "-days", "2",
+    "-subj", "/CN=kube-sweeper-test", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+  ], { stdio: "ignore" });
+  cached = { key: readFileSync(join(dir, "key.pem"), "utf8"), cert: readFileSync(join(dir, "cert.pem"), "utf8") };
+  return cached;
+}
