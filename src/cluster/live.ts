@@ -28,7 +28,13 @@ export async function readLiveView({ client, scope, log, pageLimit = PAGE_LIMIT 
     nodes,
     namespaces,
     async *podPages() {
-      for (const path of podPaths) yield* pagedList<Pod>(client, path, pageLimit, scope.podFieldSelector);
+      for (const path of podPaths) {
+        try {
+          yield* pagedList<Pod>(client, path, pageLimit, scope.podFieldSelector);
+        } catch (error) {
+          throw accessError(error, `list ${path}`);
+        }
+      }
     },
   };
 }
@@ -66,7 +72,7 @@ async function optionalList<T, V>(
   }
 }
 
-/** A paginated list; an expired continue token (410) restarts it and says so. */
+/** A paginated list; an expired continue token (410) restarts it and says so. Throws ApiError. */
 export async function* pagedList<T>(client: JsonClient, path: string, limit: number, fieldSelector: string | undefined): AsyncGenerator<{ items: T[]; restarted: boolean }> {
   let token: string | undefined;
   let restarted = false;
@@ -85,7 +91,7 @@ export async function* pagedList<T>(client: JsonClient, path: string, limit: num
         restarted = true;
         continue;
       }
-      throw accessError(error, `list ${path}`);
+      throw error;
     }
     yield { items: Array.isArray(list.items) ? list.items : [], restarted };
     restarted = false;

@@ -116,12 +116,16 @@ export async function startFakeApiServer(options: FakeOptions = {}): Promise<Fak
   const rbacMessage = (verb: string, resource: string, namespace?: string) =>
     `${resource} is forbidden: User "system:serviceaccount:ops:kube-sweeper" cannot ${verb} resource "${resource.split("/")[0]}"${resource.includes("/") ? ` subresource "${resource.split("/")[1]}"` : ""} in API group "" ${namespace ? `in the namespace "${namespace}"` : "at the cluster scope"}`;
 
-  const deletePod = (res: http.ServerResponse, ns: string, name: string, body: { preconditions?: { uid?: string }; dryRun?: string[] } | undefined, dryRun: boolean) => {
+  const deletePod = (res: http.ServerResponse, ns: string, name: string, body: { preconditions?: { uid?: string; resourceVersion?: string }; dryRun?: string[] } | undefined, dryRun: boolean) => {
     const pod = pods.get(key(ns, name));
     if (!pod) return status(res, 404, "NotFound", `pods "${name}" not found`, { name, kind: "pods" });
     const wantUid = body?.preconditions?.uid;
     if (wantUid && wantUid !== pod.metadata?.uid) {
-      return status(res, 409, "Conflict", `Operation cannot be fulfilled on Pod "${name}": Precondition failed: UID in precondition: ${wantUid}, UID in object meta: ${pod.metadata?.uid}`, { name, kind: "Pod" });
+      return status(res, 409, "Conflict", `Operation cannot be fulfilled on Pod "${name}": the UID in the precondition (${wantUid}) does not match the UID in record (${pod.metadata?.uid}). The object might have been deleted and then recreated`, { name, kind: "Pod" });
+    }
+    const wantVersion = body?.preconditions?.resourceVersion;
+    if (wantVersion && wantVersion !== pod.metadata?.resourceVersion) {
+      return status(res, 409, "Conflict", `Operation cannot be fulfilled on Pod "${name}": the ResourceVersion in the precondition (${wantVersion}) does not match the ResourceVersion in record (${pod.metadata?.resourceVersion}). The object might have been modified`, { name, kind: "Pod" });
     }
     if (!dryRun) pods.delete(key(ns, name));
     json(res, 200, pod);
@@ -193,7 +197,7 @@ export async function startFakeApiServer(options: FakeOptions = {}): Promise<Fak
     status(res, 404, "NotFound", "the server could not find the requested resource");
   };
 
-  type EvictionBody = { apiVersion?: string; deleteOptions?: { preconditions?: { uid?: string }; dryRun?: string[] } };
+  type EvictionBody = { apiVersion?: string; deleteOptions?: { preconditions?: { uid?: string; resourceVersion?: string }; dryRun?: string[] } };
   const body = (r: RecordedRequest) => r.body as { preconditions?: { uid?: string } } | undefined;
 
   const evict = (res: http.ServerResponse, ns: string, name: string, eviction: EvictionBody | undefined, dryRun: boolean) => {

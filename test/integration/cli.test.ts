@@ -137,7 +137,7 @@ test("a pod replaced between read and write (new uid, same name) is a conflict a
       assert.equal(result.code, 0, result.stderr);
       const report = parseReport(result.stdout);
       assert.equal(report.actions[0]!.status, "conflict");
-      assert.match(report.actions[0]!.detail, /Precondition failed: UID in precondition/);
+      assert.match(report.actions[0]!.detail, /the UID in the precondition \(.+\) does not match the UID in record/);
       assert.equal(s.pods.get("apps/worker-a")?.metadata?.uid, "recreated-uid");
     },
   ));
@@ -168,7 +168,7 @@ test("a pod already deleted (404) is gone; a 500 is failed and the run exits 1",
     },
   ));
 
-test("sweep --dry-run=server sends every write with dryRun=All and changes nothing", () =>
+test("sweep --dry-run=server sends every write with dryRun=All and a never-matching resourceVersion, and changes nothing", () =>
   withServer({ policyV1: true }, async (s) => {
     const result = await runCli(["sweep", "-o", "json", "-c", CONFIG, "--kubeconfig", s.kubeconfig(), "--dry-run=server"]);
     assert.equal(result.code, 0, result.stderr);
@@ -178,6 +178,9 @@ test("sweep --dry-run=server sends every write with dryRun=All and changes nothi
     const sent = writes(s);
     assert.equal(sent.length, 3);
     assert.ok(sent.every((r) => r.query.get("dryRun") === "All"));
+    const preconditions = sent.map((r) => ((r.body as { preconditions?: object; deleteOptions?: { preconditions?: object } }).preconditions ?? (r.body as { deleteOptions: { preconditions: object } }).deleteOptions.preconditions) as { resourceVersion?: string });
+    assert.ok(preconditions.every((p) => p.resourceVersion === "0"), JSON.stringify(preconditions));
+    assert.match(report.actions[0]!.detail, /nothing persisted/);
     assert.equal(s.pods.size, 5);
   }));
 
