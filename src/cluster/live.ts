@@ -5,7 +5,7 @@ import { ClusterAccessError } from "../errors.ts";
 import { nodeHealth, type NamespaceInfo, type NodeHealth } from "../policies/verdict.ts";
 import { ApiError } from "./api-error.ts";
 import type { JsonClient } from "./http.ts";
-import { namespaceInfo, type ClusterView, type PodPage, type ReadScope } from "./view.ts";
+import { namespaceInfo, type ClusterView, type NamespaceManagerObject, type PodPage, type ReadScope } from "./view.ts";
 
 export const PAGE_LIMIT = 500;
 
@@ -22,11 +22,13 @@ export async function readLiveView({ client, scope, log, pageLimit = PAGE_LIMIT 
   // That is fine unless a policy needs them, in which case it is an access error.
   const nodes = await optionalList<Node, NodeHealth>(client, "/api/v1/nodes", scope.needNodes, log, pageLimit, (n) => [n.metadata?.name ?? "", nodeHealth(n)]);
   const namespaces = await optionalList<Namespace, NamespaceInfo>(client, "/api/v1/namespaces", scope.needNamespaces, log, pageLimit, (n) => [n.metadata?.name ?? "", namespaceInfo(n)]);
-  const podPaths = (scope.namespaces ?? [undefined]).map((ns) => (ns === undefined ? "/api/v1/pods" : `/api/v1/namespaces/${encodeURIComponent(ns)}/pods`));
+  const podPaths = !scope.readPods ? [] : (scope.namespaces ?? [undefined]).map((ns) => (ns === undefined ? "/api/v1/pods" : `/api/v1/namespaces/${encodeURIComponent(ns)}/pods`));
+  const namespaceManagers = scope.namespaceManagers ? await readNamespaceManagers(client, log, pageLimit) : undefined;
   return {
     source: { server: client.server, version },
     nodes,
     namespaces,
+    namespaceManagers,
     async *podPages() {
       for (const path of podPaths) {
         try {
@@ -37,6 +39,26 @@ export async function readLiveView({ client, scope, log, pageLimit = PAGE_LIMIT 
       }
     },
   };
+}
+
+export const NAMESPACE_MANAGERS_PATH = "/apis/k8s.consol.de/v1beta1/namespacemanagers";
+
+async function readNamespaceManagers(client: JsonClient, log: Logger, pageLimit: number): Promise<NamespaceManagerObject[]> {
+  const out: NamespaceManagerObject[] = [];
+  try {
+    for await (const page of pagedList<NamespaceManagerObject>(client, NAMESPACE_MANAGERS_PATH, pageLimit, undefined)) {
+      if (page.restarted) out.length = 0;
+      out.push(...page.items);
+    }
+  } catch (error) {
+    // The CRD is not installed: there is nothing to honour.
+    if (error instanceof ApiError && error.code === 404) {
+      log.debug("no NamespaceManager resource on this server");
+      return [];
+    }
+    throw accessError(error, `list ${NAMESPACE_MANAGERS_PATH}`);
+  }
+  return out;
 }
 
 async function readVersion(client: JsonClient): Promise<string> {

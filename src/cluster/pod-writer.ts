@@ -3,6 +3,7 @@
 import type { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { toApiError, type ApiError } from "./api-error.ts";
 import type { JsonClient } from "./http.ts";
+import { callOptions } from "./client-options.ts";
 import type { TargetRef } from "../plan/types.ts";
 
 export type WriteStatus = "done" | "gone" | "conflict" | "blocked" | "failed";
@@ -24,11 +25,11 @@ export interface PodWriter {
 const NEVER_MATCHING_RESOURCE_VERSION = "0";
 const DRY_RUN_PROBE = /the ResourceVersion in the precondition \(0\) does not match/;
 
-function preconditions(target: TargetRef, dryRun: boolean) {
+export function preconditions(target: TargetRef, dryRun: boolean) {
   return dryRun ? { uid: target.uid, resourceVersion: NEVER_MATCHING_RESOURCE_VERSION } : { uid: target.uid };
 }
 
-function dryRunOutcome(error: ApiError, verb: string): Outcome {
+export function dryRunOutcome(error: ApiError, verb: string): Outcome {
   if (error.code === 409 && DRY_RUN_PROBE.test(error.message)) {
     return { status: "done", detail: `server dry run: ${verb} authorized and accepted up to storage; nothing persisted` };
   }
@@ -38,20 +39,7 @@ function dryRunOutcome(error: ApiError, verb: string): Outcome {
 export async function createPodWriter(kc: KubeConfig, client: JsonClient, timeoutMs: number): Promise<PodWriter> {
   const { CoreV1Api: CoreApi, Observable } = await import("@kubernetes/client-node");
   const core: CoreV1Api = kc.makeApiClient(CoreApi);
-  // The client has no request timeout of its own; an abort signal per call is its hook.
-  // Its middleware speaks the client's Observable stub, not promises.
-  const options = () => ({
-    middleware: [
-      {
-        pre: (ctx: { setSignal(signal: AbortSignal): void }) => {
-          ctx.setSignal(AbortSignal.timeout(timeoutMs));
-          return new Observable(Promise.resolve(ctx));
-        },
-        post: <R>(res: R) => new Observable(Promise.resolve(res)),
-      },
-    ],
-    middlewareMergeStrategy: "append" as const,
-  });
+  const options = () => callOptions(Observable, timeoutMs);
   let evictionVersion: Promise<string> | undefined;
 
   return {
@@ -59,7 +47,7 @@ export async function createPodWriter(kc: KubeConfig, client: JsonClient, timeou
       try {
         await core.deleteNamespacedPod(
           { name: target.name, namespace: target.namespace, dryRun: dryRun ? "All" : undefined, body: { preconditions: preconditions(target, dryRun) } },
-          options() as never,
+          options(),
         );
         return { status: "done", detail: dryRun ? "server dry run: delete accepted" : "" };
       } catch (error) {
@@ -82,7 +70,7 @@ export async function createPodWriter(kc: KubeConfig, client: JsonClient, timeou
               deleteOptions: { preconditions: preconditions(target, dryRun), ...(dryRun ? { dryRun: ["All"] } : {}) },
             },
           },
-          options() as never,
+          options(),
         );
         return { status: "done", detail: `${dryRun ? "server dry run: " : ""}evicted (${apiVersion})` };
       } catch (error) {

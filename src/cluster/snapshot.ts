@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import type { Namespace, Node, Pod } from "../core/k8s.ts";
 import { UsageError } from "../errors.ts";
 import { nodeHealth } from "../policies/verdict.ts";
-import { namespaceInfo, type ClusterView, type ReadScope } from "./view.ts";
+import { namespaceInfo, type ClusterView, type NamespaceManagerObject, type ReadScope } from "./view.ts";
 
 const PAGE_SIZE = 500;
 
@@ -19,6 +19,7 @@ export function readSnapshot(path: string, scope: ReadScope): ClusterView {
   const pods: Pod[] = [];
   const nodes: Node[] = [];
   const namespaces: Namespace[] = [];
+  const managers: NamespaceManagerObject[] = [];
   for (const doc of parseJsonDocuments(text, path)) {
     for (const item of flatten(doc)) {
       switch (item.kind) {
@@ -31,6 +32,9 @@ export function readSnapshot(path: string, scope: ReadScope): ClusterView {
         case "Namespace":
           namespaces.push(item as Namespace);
           break;
+        case "NamespaceManager":
+          managers.push(item as NamespaceManagerObject);
+          break;
       }
     }
   }
@@ -42,6 +46,7 @@ export function readSnapshot(path: string, scope: ReadScope): ClusterView {
     async *podPages() {
       for (let i = 0; i < inScope.length; i += PAGE_SIZE) yield { items: inScope.slice(i, i + PAGE_SIZE), restarted: false };
     },
+    namespaceManagers: scope.namespaceManagers ? managers : undefined,
   };
 }
 

@@ -1,5 +1,5 @@
 // A read-only view of the cluster, taken once per run, from the API or from a snapshot file.
-import type { Pod } from "../core/k8s.ts";
+import type { Namespace, Pod } from "../core/k8s.ts";
 import type { NamespaceInfo, NodeHealth } from "../policies/verdict.ts";
 
 export interface PodPage {
@@ -14,18 +14,46 @@ export interface ClusterView {
   namespaces: Map<string, NamespaceInfo> | undefined;
   /** Pods page by page, so a run's memory does not grow with the cluster. */
   podPages(): AsyncIterable<PodPage>;
+  /** NamespaceManager objects, when asked for and served; undefined otherwise. */
+  namespaceManagers: NamespaceManagerObject[] | undefined;
+}
+
+export interface NamespaceManagerObject {
+  metadata?: { namespace?: string; name?: string; uid?: string };
+  spec?: {
+    namespace?: string;
+    deactivated?: boolean;
+    policies?: {
+      name?: string;
+      condition?: { type?: string; params?: { ttlSeconds?: number; podLabels?: Record<string, string>; initialDelaySeconds?: number } };
+      action?: { type?: string; params?: { selectors?: { kind?: string; labels?: Record<string, string> }[]; url?: string } };
+    }[];
+  };
 }
 
 /** What to read: narrowed by -n flags and by what the policies need. */
 export interface ReadScope {
   /** Only these namespaces' pods; undefined = every namespace. */
   namespaces: string[] | undefined;
+  /** No policy looks at pods: do not list them (and need no permission to). */
+  readPods: boolean;
+  /** Read NamespaceManager objects (k8s.consol.de/v1beta1). */
+  namespaceManagers: boolean;
   needNodes: boolean;
   needNamespaces: boolean;
   /** A server-side field selector every policy allows, e.g. status.phase=Failed. */
   podFieldSelector: string | undefined;
 }
 
-export function namespaceInfo(ns: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; status?: { phase?: string } }): NamespaceInfo {
-  return { labels: ns.metadata?.labels ?? {}, annotations: ns.metadata?.annotations ?? {}, phase: ns.status?.phase };
+export function namespaceInfo(ns: Namespace): NamespaceInfo {
+  const meta = ns.metadata ?? {};
+  return {
+    name: meta.name ?? "",
+    uid: meta.uid ?? "",
+    creationTimestamp: meta.creationTimestamp,
+    deletionTimestamp: meta.deletionTimestamp,
+    labels: meta.labels ?? {},
+    annotations: meta.annotations ?? {},
+    phase: ns.status?.phase,
+  };
 }

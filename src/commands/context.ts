@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { loadConfig, type LoadedConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
+import { namespacePoliciesOf, podPoliciesOf } from "../plan/collect.ts";
 import { parseInstant } from "../core/clock.ts";
 import { parseDuration } from "../core/duration.ts";
 import { createLogger, type Logger, type LogLevel } from "../core/log.ts";
@@ -68,15 +69,22 @@ export function durationFlag(flag: string, value: string | undefined): number | 
 
 /** What to read, from -n and from what the policies need. */
 export function readScope(config: Config, namespacesFlag: string[] | undefined): ReadScope {
-  const policies = config.policies;
-  const policyNamespaces = policies.every((p) => p.match.namespaces) ? [...new Set(policies.flatMap((p) => p.match.namespaces!))] : undefined;
+  const pods = podPoliciesOf(config);
+  const namespacePolicies = namespacePoliciesOf(config);
+  const managers = config.settings.namespaceManagers;
+  const countingPods = namespacePolicies.filter((p) => p.when.podsSucceeded);
+  // Whose pods must be read: every pod policy's, and every namespace policy's that counts pods.
+  const podReaders = [...pods.map((p) => p.match.namespaces), ...countingPods.map((p) => p.match.namespaces)];
+  const policyNamespaces = !managers && podReaders.every((n) => n !== undefined) ? [...new Set(podReaders.flatMap((n) => n!))] : undefined;
   const flag = namespacesFlag?.length ? [...new Set(namespacesFlag)] : undefined;
   const namespaces = flag && policyNamespaces ? flag.filter((ns) => policyNamespaces.includes(ns)) : (flag ?? policyNamespaces);
-  const phases = policies.every((p) => p.when.phases) ? new Set(policies.flatMap((p) => p.when.phases!)) : undefined;
+  const phases = countingPods.length === 0 && !managers && pods.every((p) => p.when.phases) ? new Set(pods.flatMap((p) => p.when.phases!)) : undefined;
   return {
     namespaces: namespaces?.sort(),
-    needNodes: policies.some((p) => p.when.nodeUnhealthyFor !== undefined),
-    needNamespaces: policies.some((p) => p.match.namespaceSelector !== undefined),
+    readPods: pods.length > 0 || countingPods.length > 0 || managers,
+    needNodes: pods.some((p) => p.when.nodeUnhealthyFor !== undefined),
+    needNamespaces: pods.some((p) => p.match.namespaceSelector !== undefined) || namespacePolicies.length > 0 || managers,
+    namespaceManagers: managers,
     podFieldSelector: phases?.size === 1 ? `status.phase=${[...phases][0]}` : undefined,
   };
 }

@@ -1,78 +1,92 @@
 import type { Command } from "commander";
 import { EXIT, UsageError, type ExitCode } from "../errors.ts";
 import { evaluatePolicy } from "../policies/pods/evaluate.ts";
-import { eligibility } from "../plan/choose.ts";
+import { evaluateNamespacePolicy } from "../policies/namespaces/evaluate.ts";
+import { blockersOf, podBlockers } from "../plan/choose.ts";
 import { podProtections } from "../plan/protections.ts";
+import { namespaceProtections } from "../plan/namespace-protections.ts";
 import { makeLogger, outputFormat, selfPod, type GlobalOptions, type Io } from "./context.ts";
-import { prepare } from "./prepare.ts";
+import { prepare, type Prepared } from "./prepare.ts";
 
 export function registerExplain(program: Command, io: Io, run: (code: Promise<ExitCode>) => void): void {
   program
     .command("explain")
-    .argument("<target>", "<namespace>/<pod>")
-    .description("for one pod: every policy, each condition with its numbers, the protections and limits that applied")
+    .argument("<target>", "<namespace>/<pod> or namespace/<name>")
+    .description("for one pod or namespace: every policy, each condition with its numbers, the protections and limits that applied")
     .action((target: string, _flags: unknown, command: Command) => run(explainCommand(target, command.optsWithGlobals<GlobalOptions>(), io)));
 }
 
+interface Check {
+  check: string;
+  holds: boolean;
+  reason: string;
+}
+
 export interface Explanation {
-  target: { kind: "Pod"; namespace: string; name: string; uid: string };
-  policies: {
-    name: string;
-    action: string;
-    matched: boolean;
-    match: { check: string; holds: boolean; reason: string }[];
-    conditions: { check: string; holds: boolean; reason: string }[];
-    heldBackBy: string[];
-  }[];
+  target: { kind: "Pod" | "Namespace"; namespace?: string; name: string; uid: string };
+  policies: { name: string; action: string; matched: boolean; match: Check[]; conditions: Check[]; heldBackBy: string[] }[];
   protections: { reason: string; canBeIgnoredWith?: string }[];
   outcome: string;
 }
 
-function parseTarget(text: string): { namespace: string; name: string } {
+type Target = { kind: "Pod"; namespace: string; name: string } | { kind: "Namespace"; name: string };
+
+function parseTarget(text: string): Target {
   const parts = text.split("/");
-  if (parts.length === 2 && parts[0] === "namespace") {
-    throw new UsageError(`explain ${text}: namespace policies are not available in this version (pods only)`);
-  }
-  if (parts.length !== 2 || !parts[0] || !parts[1]) throw new UsageError(`explain: expected <namespace>/<pod>, got ${JSON.stringify(text)}`);
-  return { namespace: parts[0], name: parts[1] };
+  if (parts.length !== 2 || !parts[0] || !parts[1]) throw new UsageError(`explain: expected <namespace>/<pod> or namespace/<name>, got ${JSON.stringify(text)}`);
+  return parts[0] === "namespace" ? { kind: "Namespace", name: parts[1] } : { kind: "Pod", namespace: parts[0], name: parts[1] };
 }
 
 async function explainCommand(text: string, options: GlobalOptions, io: Io): Promise<ExitCode> {
-  const find = parseTarget(text);
+  const target = parseTarget(text);
   const log = makeLogger(options, io);
-  // The whole scope is read, not just the pod's namespace: limits depend on every other target.
-  const prepared = await prepare({ options, io, log, find });
+  // The whole scope is read, not just the target: limits depend on every other target.
+  const prepared = await prepare({ options, io, log, ...(target.kind === "Pod" ? { find: { namespace: target.namespace, name: target.name } } : {}) });
+  const explanation = target.kind === "Pod" ? explainPod(prepared, target, io) : explainNamespace(prepared, target, io, options);
+  io.stdout(outputFormat(options, io) === "json" ? `${JSON.stringify(explanation, null, 2)}\n` : renderExplanation(explanation));
+  return EXIT.ok;
+}
+
+function explainPod(prepared: Prepared, target: { namespace: string; name: string }, io: Io): Explanation {
   const pod = prepared.collected.found;
-  if (!pod) throw new UsageError(`pod ${find.namespace}/${find.name} not found${options.snapshot ? ` in ${options.snapshot}` : ""}`);
+  if (!pod) throw new UsageError(`pod ${target.namespace}/${target.name} not found`);
   const ctx = { now: prepared.now, nodes: prepared.view.nodes, namespaces: prepared.view.namespaces };
   const protections = podProtections(pod, {
     protectedNamespaces: new Set(prepared.config.settings.protectedNamespaces),
     namespaces: prepared.view.namespaces,
     self: selfPod(io.env),
   });
-  const policies = prepared.config.policies.map((policy) => {
-    const evaluation = evaluatePolicy(pod, policy, ctx, true);
-    return {
-      name: policy.name,
-      action: policy.action,
-      matched: evaluation.matched,
-      match: evaluation.match,
-      conditions: evaluation.conditions,
-      heldBackBy: evaluation.matched ? eligibility(evaluation, protections, prepared.now).blockers : [],
-    };
-  });
-  const explanation: Explanation = {
-    target: { kind: "Pod", namespace: find.namespace, name: find.name, uid: pod.metadata?.uid ?? "" },
-    policies,
+  return {
+    target: { kind: "Pod", namespace: target.namespace, name: target.name, uid: pod.metadata?.uid ?? "" },
+    policies: prepared.collected.podPolicies.map((policy) => {
+      const e = evaluatePolicy(pod, policy, ctx, true);
+      return { name: policy.name, action: policy.action, matched: e.matched, match: e.match, conditions: e.conditions, heldBackBy: e.matched ? podBlockers(policy, protections, prepared.now) : [] };
+    }),
     protections: protections.map((p) => ({ reason: p.reason, ...(p.optOut ? { canBeIgnoredWith: `ignoreProtections: [${p.optOut}]` } : {}) })),
-    outcome: outcome(prepared, find),
+    outcome: outcome(prepared, "Pod", target.namespace, target.name),
   };
-  io.stdout(outputFormat(options, io) === "json" ? `${JSON.stringify(explanation, null, 2)}\n` : renderExplanation(explanation));
-  return EXIT.ok;
 }
 
-function outcome(prepared: Awaited<ReturnType<typeof prepare>>, find: { namespace: string; name: string }): string {
-  const same = (t: { namespace: string; name: string }) => t.namespace === find.namespace && t.name === find.name;
+function explainNamespace(prepared: Prepared, target: { name: string }, io: Io, options: GlobalOptions): Explanation {
+  const ns = prepared.view.namespaces?.get(target.name);
+  if (!ns) throw new UsageError(`namespace ${target.name} not found${options.snapshot ? ` in ${options.snapshot}` : ""}`);
+  const counter = prepared.collected.podCounter;
+  const ctx = { now: prepared.now, podCounts: (i: number, n: string) => (counter.active ? counter.get(i, n) : undefined) };
+  const protections = namespaceProtections(ns, new Set(prepared.config.settings.protectedNamespaces), selfPod(io.env)?.namespace);
+  return {
+    target: { kind: "Namespace", name: ns.name, uid: ns.uid },
+    policies: prepared.collected.namespacePolicies.map((policy, i) => {
+      const e = evaluateNamespacePolicy(ns, policy, i, ctx, true);
+      const heldBackBy = e.done ? [e.done] : e.matched ? blockersOf(protections, policy.schedule, prepared.now) : [];
+      return { name: policy.name, action: policy.action.kind, matched: e.matched, match: e.match, conditions: e.conditions, heldBackBy };
+    }),
+    protections: protections.map((reason) => ({ reason })),
+    outcome: outcome(prepared, "Namespace", target.name, target.name),
+  };
+}
+
+function outcome(prepared: Prepared, kind: string, namespace: string, name: string): string {
+  const same = (t: { kind: string; namespace: string; name: string }) => t.kind === kind && t.namespace === namespace && t.name === name;
   const index = prepared.plan.actions.findIndex((a) => same(a.target));
   const abort = prepared.plan.abortReason ? ` (but the whole run would abort: ${prepared.plan.abortReason})` : "";
   if (index >= 0) {
@@ -86,7 +100,8 @@ function outcome(prepared: Awaited<ReturnType<typeof prepare>>, find: { namespac
 
 function renderExplanation(e: Explanation): string {
   const mark = (holds: boolean) => (holds ? "yes" : "NO ");
-  const lines = [`pod ${e.target.namespace}/${e.target.name} (uid ${e.target.uid || "unknown"})`];
+  const label = e.target.kind === "Pod" ? `pod ${e.target.namespace}/${e.target.name}` : `namespace ${e.target.name}`;
+  const lines = [`${label} (uid ${e.target.uid || "unknown"})`];
   for (const p of e.policies) {
     lines.push(``, `policy ${p.name} (${p.action}): ${p.matched ? "MATCHES" : "does not match"}`);
     for (const m of p.match) lines.push(`  [${mark(m.holds)}] match.${m.check}: ${m.reason}`);

@@ -3,7 +3,7 @@ import { EXIT, type ExitCode } from "../errors.ts";
 import { buildReport } from "../report/report.ts";
 import { printReport } from "../report/print.ts";
 import { makeLogger, type GlobalOptions, type Io } from "./context.ts";
-import { prepare } from "./prepare.ts";
+import { evaluatedCounts, prepare } from "./prepare.ts";
 
 export function registerPlan(program: Command, io: Io, run: (code: Promise<ExitCode>) => void): void {
   program
@@ -21,7 +21,7 @@ async function planCommand(options: GlobalOptions, flags: { failOnFindings?: boo
     startedAt: prepared.startedAt,
     finishedAt: Date.now(),
     source: prepared.view.source,
-    evaluated: { pods: prepared.collected.evaluatedPods, namespaces: prepared.collected.namespaces },
+    evaluated: evaluatedCounts(prepared),
     actions: prepared.plan.actions,
     skipped: prepared.plan.skipped,
     abortReason: prepared.plan.abortReason,

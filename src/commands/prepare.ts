@@ -6,6 +6,7 @@ import type { ClusterView } from "../cluster/view.ts";
 import { collectCandidates, type Collected } from "../plan/collect.ts";
 import { buildPlan } from "../plan/plan.ts";
 import type { Plan } from "../plan/types.ts";
+import { policiesFromManagers, type ManagerPolicies } from "../config/namespace-managers.ts";
 import { connect, openView, readConfig, readScope, runClock, selfPod, type Cluster, type GlobalOptions, type Io } from "./context.ts";
 
 export interface Prepared {
@@ -17,6 +18,7 @@ export interface Prepared {
   plan: Plan;
   now: number;
   startedAt: number;
+  managers: ManagerPolicies["managers"];
 }
 
 export interface PrepareOptions {
@@ -26,6 +28,10 @@ export interface PrepareOptions {
   /** Overrides applied to the config's settings (flags beat the file). */
   adjust?: (config: Config) => Config;
   find?: { namespace: string; name: string };
+}
+
+export function evaluatedCounts(prepared: Prepared) {
+  return { pods: prepared.collected.evaluatedPods, namespaces: prepared.collected.evaluatedNamespaces };
 }
 
 export async function prepare({ options, io, log, adjust, find }: PrepareOptions): Promise<Prepared> {
@@ -38,8 +44,10 @@ export async function prepare({ options, io, log, adjust, find }: PrepareOptions
   const view = await openView(options, scope, io, log, cluster);
   log.debug("reading pods", { namespaces: scope.namespaces ?? "all", fieldSelector: scope.podFieldSelector ?? "" });
   const progress = io.stderrIsTTY ? (n: number) => io.stderr(`\rread ${n} pods`) : undefined;
-  const collected = await collectCandidates({ view, config, now, self: selfPod(io.env), find, onPage: progress });
+  const fromManagers = policiesFromManagers(view.namespaceManagers ?? []);
+  for (const problem of fromManagers.problems) log.warn(problem);
+  const collected = await collectCandidates({ view, config, extraNamespacePolicies: fromManagers.policies, now, self: selfPod(io.env), find, onPage: progress });
   if (progress) io.stderr("\r\x1b[K");
-  const plan = buildPlan({ candidates: collected.candidates, evaluatedPods: collected.evaluatedPods, settings: config.settings });
-  return { loaded, config, cluster, view, collected, plan, now, startedAt };
+  const plan = buildPlan({ candidates: collected.candidates, evaluatedPods: collected.evaluatedPods, evaluatedNamespaces: collected.evaluatedNamespaces, settings: config.settings });
+  return { loaded, config, cluster, view, collected, plan, now, startedAt, managers: fromManagers.managers };
 }

@@ -2,12 +2,13 @@ import { Option, type Command } from "commander";
 import type { Config } from "../config/schema.ts";
 import { EXIT, UsageError, type ExitCode } from "../errors.ts";
 import { createPodWriter } from "../cluster/pod-writer.ts";
-import { executePlan, podPerformers, type Performer, type WriteMode } from "../execute/executor.ts";
-import type { ActionKind } from "../plan/types.ts";
+import { createNamespaceWriter } from "../cluster/namespace-writer.ts";
+import { executePlan, type WriteMode } from "../execute/executor.ts";
+import { createPerformers, type Performers } from "../execute/performers.ts";
 import { buildReport } from "../report/report.ts";
 import { printReport } from "../report/print.ts";
 import { durationFlag, makeLogger, type GlobalOptions, type Io } from "./context.ts";
-import { prepare } from "./prepare.ts";
+import { evaluatedCounts, prepare, type Prepared } from "./prepare.ts";
 
 interface SweepFlags {
   dryRun?: true | string;
@@ -72,7 +73,7 @@ async function sweepCommand(options: GlobalOptions, flags: SweepFlags, io: Io): 
         startedAt,
         finishedAt: Date.now(),
         source: prepared.view.source,
-        evaluated: { pods: prepared.collected.evaluatedPods, namespaces: prepared.collected.namespaces },
+        evaluated: evaluatedCounts(prepared),
         actions,
         skipped: prepared.plan.skipped,
         abortReason: prepared.plan.abortReason,
@@ -84,10 +85,7 @@ async function sweepCommand(options: GlobalOptions, flags: SweepFlags, io: Io): 
       printReport(report(prepared.plan.actions.map((a) => ({ ...a, detail: "not started: blast-radius guard" }))), options, io);
       return EXIT.blastRadius;
     }
-    const performers: Record<ActionKind, Performer> =
-      mode === "client-dry-run" || prepared.plan.actions.length === 0
-        ? unusedPerformers()
-        : podPerformers(await createPodWriter(prepared.cluster!.kc, prepared.cluster!.client, prepared.cluster!.timeoutMs));
+    const performers = mode === "client-dry-run" || prepared.plan.actions.length === 0 ? unusedPerformers() : await livePerformers(prepared, io, log);
     const result = await executePlan(prepared.plan, {
       mode,
       performers,
@@ -109,9 +107,24 @@ async function sweepCommand(options: GlobalOptions, flags: SweepFlags, io: Io): 
   }
 }
 
-function unusedPerformers(): Record<ActionKind, Performer> {
-  const refuse: Performer = async () => {
+function unusedPerformers(): Performers {
+  const refuse = async (): Promise<never> => {
     throw new Error("a client dry run never writes");
   };
-  return { delete: refuse, evict: refuse };
+  return { delete: refuse, evict: refuse, deleteNamespace: refuse, scaleDown: refuse, webhook: refuse };
+}
+
+/** Writers are created (and the client loaded) only for the kinds of target the plan acts on. */
+async function livePerformers(prepared: Prepared, io: Io, log: ReturnType<typeof makeLogger>): Promise<Performers> {
+  const { kc, client, timeoutMs } = prepared.cluster!;
+  const kinds = new Set(prepared.plan.actions.map((a) => a.target.kind));
+  return createPerformers({
+    pods: kinds.has("Pod") ? await createPodWriter(kc, client, timeoutMs) : undefined,
+    namespaces: kinds.has("Namespace") ? await createNamespaceWriter(kc, client, timeoutMs) : undefined,
+    namespacePolicies: prepared.collected.namespacePolicies,
+    managers: prepared.managers,
+    env: io.env,
+    log,
+    clock: Date.now,
+  });
 }

@@ -19,7 +19,7 @@ async function validateCommand(options: GlobalOptions, io: Io): Promise<ExitCode
     io.stdout(`${JSON.stringify({ valid: true, source: loaded.source, dryRun: loaded.dryRun, config: described }, null, 2)}\n`);
     return EXIT.ok;
   }
-  const names = loaded.config.policies.map((p) => `${p.name} (${p.target}, ${p.action})`).join(", ");
+  const names = loaded.config.policies.map((p) => `${p.name} (${p.target}, ${p.target === "pods" ? p.action : p.action.kind})`).join(", ");
   io.stdout(`${loaded.source}: valid; ${loaded.config.policies.length} ${loaded.config.policies.length === 1 ? "policy" : "policies"}: ${names}\n`);
   if (loaded.dryRun) io.stdout("DEBUG=true: sweeps run as dry runs\n");
   // The seed mapping is implicit, so show what it built; a file's content the user already has.

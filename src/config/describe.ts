@@ -1,6 +1,6 @@
 // A resolved config written back in the config file's own terms (for `validate`).
 import { formatDuration } from "../core/duration.ts";
-import type { Config, PodPolicy } from "./schema.ts";
+import type { Config, NamespacePolicy, PodPolicy, Policy } from "./schema.ts";
 
 type Plain = Record<string, unknown>;
 
@@ -10,7 +10,7 @@ export function describeConfig(config: Config): Plain {
     apiVersion: "kube-sweeper.io/v1alpha1",
     kind: "SweeperConfig",
     settings: dropUndefined({ ...s, waitBetweenActions: formatDuration(s.waitBetweenActions) }),
-    policies: config.policies.map(describePolicy),
+    policies: config.policies.map((p: Policy) => (p.target === "pods" ? describePolicy(p) : describeNamespacePolicy(p))),
   };
 }
 
@@ -32,6 +32,32 @@ function describePolicy(p: PodPolicy): Plain {
     action: p.action,
     schedule: p.schedule ? dropUndefined({ ...p.schedule, window: formatDuration(p.schedule.window) }) : undefined,
     ignoreProtections: p.ignoreProtections,
+  });
+}
+
+function describeNamespacePolicy(p: NamespacePolicy): Plain {
+  const m = p.match;
+  const w = p.when;
+  const a = p.action;
+  const action =
+    a.kind === "deleteNamespace"
+      ? "deleteNamespace"
+      : a.kind === "scaleDown"
+        ? { scaleDown: dropUndefined({ kinds: a.kinds, selector: a.selector?.text }) }
+        : { webhook: dropUndefined({ url: a.url, secretEnv: a.secretEnv, timeout: formatDuration(a.timeout), retries: a.retries }) };
+  return dropUndefined({
+    name: p.name,
+    target: p.target,
+    match: dropUndefined({ ...m, namespaceSelector: m.namespaceSelector?.text, name: m.name?.source }),
+    when: dropUndefined({
+      ttl: w.ttl === undefined ? undefined : Number.isFinite(w.ttl) ? formatDuration(w.ttl) : "forever",
+      expires: w.expires,
+      podsSucceeded: w.podsSucceeded
+        ? dropUndefined({ selector: w.podsSucceeded.selector?.text, initialDelay: formatDuration(w.podsSucceeded.initialDelay), allowNone: w.podsSucceeded.allowNone })
+        : undefined,
+    }),
+    action,
+    schedule: p.schedule ? dropUndefined({ ...p.schedule, window: formatDuration(p.schedule.window) }) : undefined,
   });
 }
 

@@ -1,8 +1,8 @@
 // The config file's schema. Parsing resolves as it validates: durations become milliseconds,
 // selectors and regular expressions are compiled, so a config that parses is ready to use.
 import * as z from "zod";
-import { DURATION_HINT, DurationError, parseDuration } from "../core/duration.ts";
-import { parseSelector, SelectorError } from "../core/selector.ts";
+import { DURATION_HINT, DurationError, FOREVER, parseDuration } from "../core/duration.ts";
+import { parseSelector, SelectorError, type LabelSelector } from "../core/selector.ts";
 import { scheduleProblem } from "./schedule.ts";
 
 export const API_VERSION = "kube-sweeper.io/v1alpha1";
@@ -109,14 +109,99 @@ const podPolicy = z.strictObject({
   ignoreProtections: z.array(z.enum(PROTECTION_OPT_OUTS)).optional(),
 });
 
-const UNIMPLEMENTED_TARGETS = ["namespaces", "sidecars", "images"];
+const policyName = z.string().regex(/^[a-z][a-z0-9-]*$/, "must match ^[a-z][a-z0-9-]*$ (lower case, digits, dashes)");
 
-const policy = z.unknown().superRefine((value, ctx) => {
-  const target = (value as { target?: unknown } | null)?.target;
-  if (typeof target === "string" && UNIMPLEMENTED_TARGETS.includes(target)) {
-    ctx.addIssue({ code: "custom", path: ["target"], message: `target "${target}" is not available in this version (pods only)` });
-  }
-}).pipe(podPolicy);
+const namespaceMatch = z
+  .strictObject({
+    namespaces: nameList.optional(),
+    namespaceSelector: labelSelector.optional(),
+    excludeNamespaces: nameList.optional(),
+    name: regex.optional(),
+  })
+  .default({});
+
+const namespaceConditions = z
+  .strictObject({
+    ttl: z.unknown().optional().transform((value, ctx) => {
+      if (value === undefined) return undefined;
+      if (value === "forever") return FOREVER;
+      const result = duration.safeParse(value);
+      if (!result.success) {
+        ctx.addIssue({ code: "custom", message: `${result.error.issues[0]?.message ?? "invalid"} (or "forever")` });
+        return z.NEVER;
+      }
+      return result.data;
+    }),
+    expires: z.boolean().optional(),
+    podsSucceeded: z
+      .strictObject({ selector: labelSelector.optional(), initialDelay: duration.default(0), allowNone: z.boolean().default(true) })
+      .optional(),
+  })
+  .refine((when) => Object.values(when).some((v) => v !== undefined), {
+    message: "at least one condition is required (ttl, expires or podsSucceeded)",
+  });
+
+export const WORKLOAD_KINDS = ["Deployment", "StatefulSet"] as const;
+
+export interface ScaleFilter {
+  kind: (typeof WORKLOAD_KINDS)[number] | undefined;
+  labels: LabelSelector;
+}
+
+// `action: deleteNamespace` and `action: {scaleDown: {...}}` are both accepted: a bare name
+// means that action with its defaults.
+const namespaceAction = z
+  .preprocess(
+    (value) => (typeof value === "string" ? { [value]: {} } : value),
+    z.strictObject({
+      deleteNamespace: z.strictObject({}).optional(),
+      scaleDown: z
+        .strictObject({ kinds: z.array(z.enum(WORKLOAD_KINDS)).min(1).default([...WORKLOAD_KINDS]), selector: labelSelector.optional() })
+        .optional(),
+      webhook: z
+        .strictObject({
+          url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }),
+          secretEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name").optional(),
+          timeout: duration.default(10_000),
+          retries: z.number().int().min(0).max(10).default(3),
+        })
+        .optional(),
+    }),
+  )
+  .superRefine((action, ctx) => {
+    const given = Object.values(action).filter((v) => v !== undefined).length;
+    if (given !== 1) ctx.addIssue({ code: "custom", message: "exactly one of deleteNamespace, scaleDown, webhook is required" });
+  })
+  .transform((action) => {
+    // `filters` is set only for NamespaceManager SCALE_DOWN selectors (any one may match).
+    if (action.scaleDown) return { kind: "scaleDown" as const, ...action.scaleDown, filters: undefined as ScaleFilter[] | undefined };
+    if (action.webhook) return { kind: "webhook" as const, ...action.webhook };
+    return { kind: "deleteNamespace" as const };
+  });
+
+const namespacePolicy = z.strictObject({
+  name: policyName,
+  target: z.literal("namespaces"),
+  match: namespaceMatch,
+  when: namespaceConditions,
+  action: namespaceAction,
+  schedule: schedule.optional(),
+});
+
+const UNIMPLEMENTED_TARGETS = ["sidecars", "images"];
+const TARGETS = ["pods", "namespaces", ...UNIMPLEMENTED_TARGETS];
+
+const policy = z
+  .unknown()
+  .superRefine((value, ctx) => {
+    const target = (value as { target?: unknown } | null)?.target;
+    if (typeof target === "string" && UNIMPLEMENTED_TARGETS.includes(target)) {
+      ctx.addIssue({ code: "custom", path: ["target"], message: `target "${target}" is not available in this version (pods and namespaces only)` });
+    } else if (target === undefined || !TARGETS.includes(String(target))) {
+      ctx.addIssue({ code: "custom", path: ["target"], message: `must be one of ${TARGETS.map((t) => JSON.stringify(t)).join(", ")}, got ${JSON.stringify(target)}` });
+    }
+  })
+  .pipe(z.discriminatedUnion("target", [podPolicy, namespacePolicy]));
 
 const settings = z
   .strictObject({
@@ -129,8 +214,10 @@ const settings = z
       .optional(),
     protectedNamespaces: nameList.default(DEFAULT_PROTECTED_NAMESPACES),
     order: z.enum(["oldest-first", "most-restarts-first"]).default("oldest-first"),
+    // Also evaluate the namespace manager's NamespaceManager objects (k8s.consol.de/v1beta1).
+    namespaceManagers: z.boolean().default(false),
   })
-  .default({ waitBetweenActions: 10_000, protectedNamespaces: DEFAULT_PROTECTED_NAMESPACES, order: "oldest-first" });
+  .default({ waitBetweenActions: 10_000, protectedNamespaces: DEFAULT_PROTECTED_NAMESPACES, order: "oldest-first", namespaceManagers: false });
 
 export const configSchema = z
   .strictObject({
@@ -149,8 +236,13 @@ export const configSchema = z
 
 export type Config = z.output<typeof configSchema>;
 export type Settings = Config["settings"];
-export type PodPolicy = Config["policies"][number];
+export type Policy = Config["policies"][number];
+export type PodPolicy = Extract<Policy, { target: "pods" }>;
+export type NamespacePolicy = Extract<Policy, { target: "namespaces" }>;
 export type PodConditions = PodPolicy["when"];
+export type NamespaceConditions = NamespacePolicy["when"];
+export type NamespaceAction = NamespacePolicy["action"];
 export type Match = PodPolicy["match"];
+export type NamespaceMatch = NamespacePolicy["match"];
 export type Schedule = NonNullable<PodPolicy["schedule"]>;
 export type ProtectionOptOut = (typeof PROTECTION_OPT_OUTS)[number];

@@ -12,6 +12,9 @@ const MAX_SECONDS = 100 * 365 * 86_400;
 
 export class DurationError extends Error {}
 
+/** A TTL of "forever" never expires. */
+export const FOREVER = Number.POSITIVE_INFINITY;
+
 /** Parses a duration into milliseconds; throws DurationError with the accepted format. */
 export function parseDuration(input: string | number): number {
   const seconds = typeof input === "number" ? secondsFromNumber(input) : secondsFromText(input);

@@ -3,24 +3,18 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "../core/log.ts";
 import { formatDuration } from "../core/duration.ts";
-import type { Outcome, PodWriter } from "../cluster/pod-writer.ts";
-import type { Action, ActionKind, Plan } from "../plan/types.ts";
+import type { Action, Plan } from "../plan/types.ts";
+import type { Performers } from "./performers.ts";
 
 export type WriteMode = "real" | "client-dry-run" | "server-dry-run";
 
-export type Performer = (action: Action, serverDryRun: boolean) => Promise<Outcome>;
-
-/** One performer per action kind: adding a kind without one does not compile. */
-export function podPerformers(writer: PodWriter): Record<ActionKind, Performer> {
-  return {
-    delete: (action, dryRun) => writer.deletePod(action.target, dryRun),
-    evict: (action, dryRun) => writer.evictPod(action.target, dryRun),
-  };
+export function describeTarget(action: Action): string {
+  return action.target.kind === "Pod" ? `pod ${action.target.namespace}/${action.target.name}` : `namespace ${action.target.name}`;
 }
 
 export interface ExecuteOptions {
   mode: WriteMode;
-  performers: Record<ActionKind, Performer>;
+  performers: Performers;
   waitBetweenActions: number;
   /** Aborted by SIGTERM/SIGINT or the deadline: the action in flight finishes, no new one starts. */
   signal: AbortSignal;
@@ -40,7 +34,7 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
   if (mode === "client-dry-run") {
     for (const action of actions) {
       action.status = "would-do";
-      log.info(`DRY-RUN: would ${action.action} pod ${action.target.namespace}/${action.target.name}`, { policy: action.policy });
+      log.info(`DRY-RUN: would ${action.action} ${describeTarget(action)}`, { policy: action.policy });
     }
     return { actions, interrupted: undefined };
   }
@@ -53,11 +47,16 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
       break;
     }
     options.onProgress?.(i + 1, actions.length, action);
-    const outcome = await performers[action.action](action, mode === "server-dry-run");
+    let outcome;
+    try {
+      outcome = await performers[action.action](action, mode === "server-dry-run");
+    } catch (error) {
+      outcome = { status: "failed" as const, detail: (error as Error).message.split("\n")[0]! };
+    }
     action.at = new Date(options.clock()).toISOString();
     action.detail = outcome.detail;
     action.status = mode === "server-dry-run" && outcome.status === "done" ? "would-do" : outcome.status;
-    const line = `${mode === "server-dry-run" ? "DRY-RUN (server): " : ""}${action.action} pod ${action.target.namespace}/${action.target.name}: ${action.status}`;
+    const line = `${mode === "server-dry-run" ? "DRY-RUN (server): " : ""}${action.action} ${describeTarget(action)}: ${action.status}`;
     (action.status === "failed" ? log.warn : log.info)(line, { policy: action.policy, ...(action.detail ? { detail: action.detail } : {}) });
     // Dry runs change nothing, so there is nothing to pace.
     const isLast = i === actions.length - 1;

@@ -1,49 +1,95 @@
-// One pod, every policy's verdict -> at most one candidate action.
-import type { PodPolicy } from "../config/schema.ts";
+// One target, every policy's verdict -> at most one candidate action.
+import type { NamespacePolicy, PodPolicy, Schedule } from "../config/schema.ts";
 import { scheduleWindow } from "../config/schedule.ts";
 import type { Pod } from "../core/k8s.ts";
+import { parseInstant } from "../core/clock.ts";
 import { controllerOf, creationTime, podRef, totalRestarts } from "../core/pod-facts.ts";
 import type { PolicyEvaluation } from "../policies/pods/evaluate.ts";
+import type { NamespaceEvaluation } from "../policies/namespaces/evaluate.ts";
+import type { NamespaceInfo } from "../policies/verdict.ts";
 import { protectionsFor, type Protection } from "./protections.ts";
-import type { Candidate } from "./types.ts";
+import type { ActionKind, Candidate } from "./types.ts";
+
+interface Contender {
+  name: string;
+  action: ActionKind;
+  schedule: Schedule | undefined;
+  reasons: string[];
+  protections: string[];
+}
 
 export interface Eligibility {
-  policy: PodPolicy;
   blockers: string[];
 }
 
-export function eligibility(evaluation: PolicyEvaluation, protections: Protection[], now: number): Eligibility {
-  const policy = evaluation.policy;
-  const blockers = protectionsFor(protections, policy.ignoreProtections).map((p) => `protected: ${p.reason}`);
-  if (policy.schedule) {
-    const window = scheduleWindow(policy.schedule, now);
+/** What holds a matching policy back: protections that still apply to it, and its schedule. */
+export function blockersOf(protections: string[], schedule: Schedule | undefined, now: number): string[] {
+  const blockers = protections.map((p) => `protected: ${p}`);
+  if (schedule) {
+    const window = scheduleWindow(schedule, now);
     if (!window.open) blockers.push(window.reason);
   }
-  return { policy, blockers };
+  return blockers;
+}
+
+export function podBlockers(policy: PodPolicy, protections: Protection[], now: number): string[] {
+  return blockersOf(protectionsFor(protections, policy.ignoreProtections).map((p) => p.reason), policy.schedule, now);
 }
 
 /**
  * The first matching policy in config order that may act wins; the others are named in its
  * reasons. When every matching policy is held back, the first one's blockers are reported.
  */
-export function chooseAction(pod: Pod, evaluations: PolicyEvaluation[], protections: Protection[], now: number): Candidate | undefined {
-  const matched = evaluations.filter((e) => e.matched);
-  if (matched.length === 0) return undefined;
-  const verdicts = matched.map((e) => ({ evaluation: e, ...eligibility(e, protections, now) }));
+function pickWinner(contenders: Contender[], now: number): Pick<Candidate, "policy" | "action" | "reasons" | "heldBack"> | undefined {
+  if (contenders.length === 0) return undefined;
+  const verdicts = contenders.map((c) => ({ contender: c, blockers: blockersOf(c.protections, c.schedule, now) }));
   const winner = verdicts.find((v) => v.blockers.length === 0) ?? verdicts[0]!;
-  const reasons = winner.evaluation.conditions.map((c) => c.reason);
-  const others = matched.filter((e) => e !== winner.evaluation).map((e) => e.policy.name);
+  const reasons = [...winner.contender.reasons];
+  const others = contenders.filter((c) => c !== winner.contender).map((c) => c.name);
   if (others.length > 0) reasons.push(`first eligible policy in config order (also matched: ${others.join(", ")})`);
-  const owner = controllerOf(pod);
-  const candidate: Candidate = {
-    target: podRef(pod),
-    policy: winner.policy.name,
-    action: winner.policy.action,
+  return {
+    policy: winner.contender.name,
+    action: winner.contender.action,
     reasons,
+    ...(winner.blockers.length > 0 ? { heldBack: winner.blockers.join("; ") } : {}),
+  };
+}
+
+export function chooseAction(pod: Pod, evaluations: PolicyEvaluation[], protections: Protection[], now: number): Candidate | undefined {
+  const contenders = evaluations
+    .filter((e) => e.matched)
+    .map((e) => ({
+      name: e.policy.name,
+      action: e.policy.action,
+      schedule: e.policy.schedule,
+      reasons: e.conditions.map((c) => c.reason),
+      protections: protectionsFor(protections, e.policy.ignoreProtections).map((p) => p.reason),
+    }));
+  const picked = pickWinner(contenders, now);
+  if (!picked) return undefined;
+  const owner = controllerOf(pod);
+  return {
+    target: podRef(pod),
+    ...picked,
     created: creationTime(pod) ?? 0,
     restarts: totalRestarts(pod, true),
     owner: owner ? { kind: owner.kind ?? "?", name: owner.name ?? "?" } : undefined,
   };
-  if (winner.blockers.length > 0) candidate.heldBack = winner.blockers.join("; ");
-  return candidate;
 }
+
+export function chooseNamespaceAction(ns: NamespaceInfo, evaluations: NamespaceEvaluation[], protections: string[], now: number): Candidate | undefined {
+  const contenders = evaluations
+    .filter((e) => e.matched)
+    .map((e) => ({ name: e.policy.name, action: e.policy.action.kind, schedule: e.policy.schedule, reasons: e.conditions.map((c) => c.reason), protections }));
+  const picked = pickWinner(contenders, now);
+  if (!picked) return undefined;
+  return {
+    target: { kind: "Namespace", namespace: ns.name, name: ns.name, uid: ns.uid },
+    ...picked,
+    created: parseInstant(ns.creationTimestamp) ?? 0,
+    restarts: 0,
+    owner: undefined,
+  };
+}
+
+export type { NamespacePolicy };

@@ -1,54 +1,93 @@
-// view x policies -> candidates, page by page: only pods some policy matched are kept.
-import type { Config } from "../config/schema.ts";
+// view x policies -> candidates. Pods stream past page by page: only pods some policy matched
+// are kept, and namespace policies keep per-namespace counters, never the pods.
+import type { Config, NamespacePolicy, PodPolicy } from "../config/schema.ts";
 import type { Pod } from "../core/k8s.ts";
 import { evaluatePolicy } from "../policies/pods/evaluate.ts";
-import type { EvaluationContext } from "../policies/verdict.ts";
+import { evaluateNamespacePolicy, namespaceInScope } from "../policies/namespaces/evaluate.ts";
+import { PodCounter } from "../policies/namespaces/pod-counter.ts";
+import type { EvaluationContext, NamespaceInfo } from "../policies/verdict.ts";
 import type { ClusterView } from "../cluster/view.ts";
-import { chooseAction } from "./choose.ts";
+import { chooseAction, chooseNamespaceAction } from "./choose.ts";
+import { namespaceProtections } from "./namespace-protections.ts";
 import { podProtections, type ProtectionContext } from "./protections.ts";
 import type { Candidate } from "./types.ts";
 
 export interface Collected {
   candidates: Candidate[];
   evaluatedPods: number;
-  namespaces: number;
+  evaluatedNamespaces: number;
+  /** Pod policies and namespace policies (including any derived from NamespaceManager objects). */
+  podPolicies: PodPolicy[];
+  namespacePolicies: NamespacePolicy[];
   /** The pod asked for by `explain`, when it was seen. */
   found: Pod | undefined;
+  podCounter: PodCounter;
 }
 
 export interface CollectOptions {
   view: ClusterView;
   config: Config;
+  /** Namespace policies from outside the config (NamespaceManager objects), after the config's. */
+  extraNamespacePolicies?: NamespacePolicy[];
   now: number;
   self: ProtectionContext["self"];
   find?: { namespace: string; name: string };
   onPage?: (podsSoFar: number) => void;
 }
 
-export async function collectCandidates({ view, config, now, self, find, onPage }: CollectOptions): Promise<Collected> {
+export const podPoliciesOf = (config: Config) => config.policies.filter((p): p is PodPolicy => p.target === "pods");
+export const namespacePoliciesOf = (config: Config) => config.policies.filter((p): p is NamespacePolicy => p.target === "namespaces");
+
+export async function collectCandidates({ view, config, extraNamespacePolicies = [], now, self, find, onPage }: CollectOptions): Promise<Collected> {
+  const podPolicies = podPoliciesOf(config);
+  const namespacePolicies = [...namespacePoliciesOf(config), ...extraNamespacePolicies];
   const ctx: EvaluationContext = { now, nodes: view.nodes, namespaces: view.namespaces };
-  const protection: ProtectionContext = { protectedNamespaces: new Set(config.settings.protectedNamespaces), namespaces: view.namespaces, self };
+  const protectedNamespaces = new Set(config.settings.protectedNamespaces);
+  const protection: ProtectionContext = { protectedNamespaces, namespaces: view.namespaces, self };
+  const allNamespaces = [...(view.namespaces?.values() ?? [])];
+  const scopes = namespacePolicies.map((p) => new Set(allNamespaces.filter((ns) => namespaceInScope(ns, p.match).every((m) => m.holds)).map((ns) => ns.name)));
+  const counter = new PodCounter(namespacePolicies, (i) => scopes[i]!);
+
   let candidates: Candidate[] = [];
   let evaluatedPods = 0;
-  let namespaces = new Set<string>();
+  let podNamespaces = new Set<string>();
   let found: Pod | undefined;
-  for await (const page of view.podPages()) {
-    if (page.restarted) {
-      candidates = [];
-      evaluatedPods = 0;
-      namespaces = new Set();
+  if (podPolicies.length > 0 || counter.active) {
+    for await (const page of view.podPages()) {
+      if (page.restarted) {
+        candidates = [];
+        evaluatedPods = 0;
+        podNamespaces = new Set();
+        counter.reset();
+      }
+      for (const pod of page.items) {
+        if (!pod || typeof pod !== "object") continue;
+        evaluatedPods++;
+        podNamespaces.add(pod.metadata?.namespace ?? "");
+        counter.add(pod);
+        if (find && pod.metadata?.namespace === find.namespace && pod.metadata?.name === find.name) found = pod;
+        if (podPolicies.length === 0) continue;
+        const evaluations = podPolicies.map((policy) => evaluatePolicy(pod, policy, ctx));
+        if (!evaluations.some((e) => e.matched)) continue;
+        const candidate = chooseAction(pod, evaluations, podProtections(pod, protection), now);
+        if (candidate) candidates.push(candidate);
+      }
+      onPage?.(evaluatedPods);
     }
-    for (const pod of page.items) {
-      if (!pod || typeof pod !== "object") continue;
-      evaluatedPods++;
-      namespaces.add(pod.metadata?.namespace ?? "");
-      if (find && pod.metadata?.namespace === find.namespace && pod.metadata?.name === find.name) found = pod;
-      const evaluations = config.policies.map((policy) => evaluatePolicy(pod, policy, ctx));
-      if (!evaluations.some((e) => e.matched)) continue;
-      const candidate = chooseAction(pod, evaluations, podProtections(pod, protection), now);
+  }
+
+  let evaluatedNamespaces = podNamespaces.size;
+  if (namespacePolicies.length > 0) {
+    const nsCtx = { now, podCounts: (i: number, ns: string) => (counter.active ? counter.get(i, ns) : undefined) };
+    const inAnyScope = allNamespaces.filter((ns) => scopes.some((s) => s.has(ns.name)));
+    evaluatedNamespaces = Math.max(evaluatedNamespaces, inAnyScope.length);
+    for (const ns of inAnyScope) {
+      const evaluations = namespacePolicies.map((policy, i) => evaluateNamespacePolicy(ns, policy, i, nsCtx));
+      const candidate = chooseNamespaceAction(ns, evaluations, namespaceProtections(ns, protectedNamespaces, self?.namespace), now);
       if (candidate) candidates.push(candidate);
     }
-    onPage?.(evaluatedPods);
   }
-  return { candidates, evaluatedPods, namespaces: namespaces.size, found };
+  return { candidates, evaluatedPods, evaluatedNamespaces, podPolicies, namespacePolicies, found, podCounter: counter };
 }
+
+export type { NamespaceInfo };

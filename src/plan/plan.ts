@@ -4,12 +4,13 @@ import type { Action, Candidate, Plan, Skipped } from "./types.ts";
 
 export interface PlanInput {
   candidates: Candidate[];
-  /** Pods read in scope: the base of abortIfMoreThan.percent. */
+  /** Pods and namespaces read in scope: the bases of abortIfMoreThan.percent. */
   evaluatedPods: number;
+  evaluatedNamespaces?: number;
   settings: Settings;
 }
 
-export function buildPlan({ candidates, evaluatedPods, settings }: PlanInput): Plan {
+export function buildPlan({ candidates, evaluatedPods, evaluatedNamespaces = 0, settings }: PlanInput): Plan {
   const skipped: Skipped[] = [];
   const eligible: Candidate[] = [];
   for (const c of candidates) {
@@ -31,26 +32,30 @@ export function buildPlan({ candidates, evaluatedPods, settings }: PlanInput): P
     increment(perNamespace, c.target.namespace);
     if (c.owner) increment(perOwner, ownerId(c));
   }
-  return { actions, skipped, abortReason: blastRadius(eligible.length, evaluatedPods, settings) };
+  const pods = eligible.filter((c) => c.target.kind === "Pod").length;
+  const abortReason =
+    blastRadius(eligible.length, settings) ??
+    blastPercent(pods, evaluatedPods, "pods", settings) ??
+    blastPercent(eligible.length - pods, evaluatedNamespaces, "namespaces", settings);
+  return { actions, skipped, abortReason };
 }
 
 /**
  * The guard weighs everything the policies would act on before limits: limits cap one run,
  * while the guard asks whether the policies match far more than anyone intended.
  */
-export function blastRadius(eligible: number, evaluatedPods: number, settings: Settings): string | undefined {
-  const guard = settings.abortIfMoreThan;
-  if (!guard) return undefined;
-  if (guard.count !== undefined && eligible > guard.count) {
-    return `blast radius: ${eligible} targets matched, more than abortIfMoreThan.count ${guard.count}`;
-  }
-  if (guard.percent !== undefined && evaluatedPods > 0) {
-    const percent = (eligible / evaluatedPods) * 100;
-    if (percent > guard.percent) {
-      return `blast radius: ${eligible} of ${evaluatedPods} pods in scope (${percent.toFixed(1)}%) matched, more than abortIfMoreThan.percent ${guard.percent}%`;
-    }
-  }
+export function blastRadius(eligible: number, settings: Settings): string | undefined {
+  const limit = settings.abortIfMoreThan?.count;
+  if (limit !== undefined && eligible > limit) return `blast radius: ${eligible} targets matched, more than abortIfMoreThan.count ${limit}`;
   return undefined;
+}
+
+function blastPercent(eligible: number, evaluated: number, what: string, settings: Settings): string | undefined {
+  const limit = settings.abortIfMoreThan?.percent;
+  if (limit === undefined || evaluated === 0) return undefined;
+  const percent = (eligible / evaluated) * 100;
+  if (percent <= limit) return undefined;
+  return `blast radius: ${eligible} of ${evaluated} ${what} in scope (${percent.toFixed(1)}%) matched, more than abortIfMoreThan.percent ${limit}%`;
 }
 
 function limitReached(c: Candidate, s: Settings, planned: number, perNamespace: Map<string, number>, perOwner: Map<string, number>): string | undefined {

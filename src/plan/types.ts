@@ -1,11 +1,14 @@
 // The plan is a value: data in, plan out. Executing it is the only I/O.
 
-export type ActionKind = "delete" | "evict";
+export type PodActionKind = "delete" | "evict";
+export type NamespaceActionKind = "deleteNamespace" | "scaleDown" | "webhook";
+export type ActionKind = PodActionKind | NamespaceActionKind;
 
 export type ActionStatus = "planned" | "would-do" | "done" | "failed" | "blocked" | "gone" | "conflict";
 
+/** For a Namespace target, `namespace` is its own name (limits per namespace count it there). */
 export interface TargetRef {
-  kind: "Pod";
+  kind: "Pod" | "Namespace";
   namespace: string;
   name: string;
   uid: string;

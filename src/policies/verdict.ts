@@ -13,6 +13,10 @@ export interface NodeHealth {
 }
 
 export interface NamespaceInfo {
+  name: string;
+  uid: string;
+  creationTimestamp: string | undefined;
+  deletionTimestamp: string | undefined;
   labels: Record<string, string>;
   annotations: Record<string, string>;
   phase: string | undefined;

@@ -62,12 +62,19 @@ export function buildReport(input: ReportInput): SweepReport {
       conflict: count("conflict"),
       skipped: input.skipped.length,
     },
-    actions: input.actions,
-    skipped: input.skipped,
+    actions: input.actions.map((a) => ({ ...a, target: reportTarget(a.target) })),
+    skipped: input.skipped.map((s) => ({ ...s, target: reportTarget(s.target) })),
   };
   if (input.abortReason) report.abortReason = input.abortReason;
   if (input.interrupted) report.interrupted = input.interrupted;
   return report;
+}
+
+/** A Namespace target has no namespace of its own in the report. */
+function reportTarget<T extends { kind: string; namespace: string }>(target: T): T {
+  if (target.kind !== "Namespace") return target;
+  const { namespace: _own, ...rest } = target;
+  return rest as T;
 }
 
 export function summaryLine(report: SweepReport): string {

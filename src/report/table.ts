@@ -2,6 +2,10 @@
 import Table from "cli-table3";
 import { summaryLine, type SweepReport } from "./report.ts";
 
+function targetLabel(target: { kind: string; namespace?: string; name: string }): string {
+  return target.kind === "Namespace" ? `namespace/${target.name}` : `${target.namespace}/${target.name}`;
+}
+
 export function renderTable(report: SweepReport): string {
   const lines: string[] = [];
   const dry = report.mode === "dry-run";
@@ -11,12 +15,12 @@ export function renderTable(report: SweepReport): string {
   if (report.interrupted) lines.push(`INTERRUPTED: ${report.interrupted}; actions not started are marked so`);
   const actions = new Table({ head: ["STATUS", "POLICY", "ACTION", "TARGET", "REASONS", "DETAIL"], style: { head: [], border: [] } });
   for (const a of report.actions) {
-    actions.push([dry ? `DRY-RUN ${a.status}` : a.status, a.policy, a.action, `${a.target.namespace}/${a.target.name}`, a.reasons.join("; "), a.detail]);
+    actions.push([dry ? `DRY-RUN ${a.status}` : a.status, a.policy, a.action, targetLabel(a.target), a.reasons.join("; "), a.detail]);
   }
   lines.push(report.actions.length ? actions.toString() : "no actions");
   if (report.skipped.length) {
     const skipped = new Table({ head: ["SKIPPED", "POLICY", "REASON"], style: { head: [], border: [] } });
-    for (const s of report.skipped) skipped.push([`${s.target.namespace}/${s.target.name}`, s.policy, s.reason]);
+    for (const s of report.skipped) skipped.push([targetLabel(s.target), s.policy, s.reason]);
     lines.push(skipped.toString());
   }
   lines.push(`${dry ? "DRY-RUN: " : ""}${summaryLine(report)}`);

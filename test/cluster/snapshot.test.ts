@@ -7,7 +7,7 @@ import { parseJsonDocuments, readSnapshot } from "../../src/cluster/snapshot.ts"
 import { UsageError } from "../../src/errors.ts";
 import { asList, buildNamespace, buildNode, buildPod } from "../fixtures/builders.ts";
 
-const scope = { namespaces: undefined, needNodes: false, needNamespaces: false, podFieldSelector: undefined };
+const scope = { namespaces: undefined as string[] | undefined, readPods: true, namespaceManagers: false, needNodes: false, needNamespaces: false, podFieldSelector: undefined };
 
 function file(text: string): string {
   const path = join(mkdtempSync(join(tmpdir(), "ks-snap-")), "snap.json");

@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { podPoliciesOf } from "../../src/plan/collect.ts";
 import { parseConfigText } from "../../src/config/load.ts";
 import { ConfigError } from "../../src/errors.ts";
 
@@ -26,7 +27,7 @@ test("a minimal config gets the documented defaults", () => {
   assert.equal(config.settings.waitBetweenActions, 10_000);
   assert.deepEqual(config.settings.protectedNamespaces, ["kube-system", "kube-public", "kube-node-lease"]);
   assert.equal(config.settings.order, "oldest-first");
-  assert.deepEqual(config.policies[0]!.when.restarts, { atLeast: 3, includeInitContainers: false });
+  assert.deepEqual(podPoliciesOf(config)[0]!.when.restarts, { atLeast: 3, includeInitContainers: false });
 });
 
 test("the contract's example config parses, durations in milliseconds", () => {
@@ -58,7 +59,7 @@ policies:
 `,
     "cfg.yaml",
   );
-  const policy = config.policies[0]!;
+  const policy = podPoliciesOf(config)[0]!;
   assert.equal(policy.when.olderThan, 300_000);
   assert.equal(policy.schedule!.window, 7_200_000);
   assert.ok(policy.match.name!.test("worker-1"));

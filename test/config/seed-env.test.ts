@@ -1,12 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { podPoliciesOf } from "../../src/plan/collect.ts";
 import { configFromSeedEnv } from "../../src/config/seed-env.ts";
 import { loadConfig } from "../../src/config/load.ts";
 import { ConfigError } from "../../src/errors.ts";
 
 test("NAMESPACE alone: one delete policy, non-zero exits, 5m minimum age, 10s wait, not a dry run", () => {
   const loaded = configFromSeedEnv({ NAMESPACE: "proj" });
-  const [policy, ...rest] = loaded.config.policies;
+  const [policy, ...rest] = podPoliciesOf(loaded.config);
   assert.equal(rest.length, 0);
   assert.deepEqual(policy!.match.namespaces, ["proj"]);
   // The seed's default APPLY_ON_EXITCODE_0 is true.
@@ -27,7 +28,7 @@ test("every seed variable maps to its setting", () => {
     KUBECTL_MIN_AGE_IN_MINUTES: "15",
     KUBECTL_APPLY_ON_UNHEALTHY_NODES: "true",
   });
-  const [exits, nodes] = loaded.config.policies;
+  const [exits, nodes] = podPoliciesOf(loaded.config);
   assert.equal(exits!.when.exitCodes!.includeZero, false);
   assert.equal(exits!.when.olderThan, 15 * 60_000);
   // The reaper matched TARGETPOD as a substring.

@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { podPoliciesOf } from "../../src/plan/collect.ts";
 import { parseConfigText } from "../../src/config/load.ts";
 import { buildPlan } from "../../src/plan/plan.ts";
 import { chooseAction } from "../../src/plan/choose.ts";
@@ -9,7 +10,7 @@ import type { Candidate } from "../../src/plan/types.ts";
 import type { Settings } from "../../src/config/schema.ts";
 import { buildPod, hours, T0, terminated, waiting } from "../fixtures/builders.ts";
 
-const settings = (extra: Partial<Settings> = {}): Settings => ({ waitBetweenActions: 0, protectedNamespaces: ["kube-system"], order: "oldest-first", ...extra });
+const settings = (extra: Partial<Settings> = {}): Settings => ({ waitBetweenActions: 0, protectedNamespaces: ["kube-system"], order: "oldest-first", namespaceManagers: false, ...extra });
 
 function candidate(name: string, extra: Partial<Candidate> = {}): Candidate {
   return {
@@ -114,7 +115,7 @@ policies:
 
 function choose(pod: ReturnType<typeof buildPod>, now = T0) {
   const ctx = { now, nodes: undefined, namespaces: undefined };
-  const evaluations = twoPolicies.policies.map((p) => evaluatePolicy(pod, p, ctx));
+  const evaluations = podPoliciesOf(twoPolicies).map((p) => evaluatePolicy(pod, p, ctx));
   return chooseAction(pod, evaluations, podProtections(pod, { protectedNamespaces: new Set(), namespaces: undefined, self: undefined }), now);
 }
 

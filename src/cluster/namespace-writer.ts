@@ -1,0 +1,154 @@
+// The only code that writes namespaces, workloads' scale and NamespaceManager objects.
+import type { AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
+import type { LabelSelector } from "../core/selector.ts";
+import { matchesSelector } from "../core/selector.ts";
+import type { ObjectList } from "../core/k8s.ts";
+import type { TargetRef } from "../plan/types.ts";
+import { toApiError } from "./api-error.ts";
+import { callOptions, MERGE_PATCH } from "./client-options.ts";
+import type { JsonClient } from "./http.ts";
+import { dryRunOutcome, preconditions, writeFailure, type Outcome } from "./pod-writer.ts";
+
+export const ORIGINAL_REPLICAS_ANNOTATION = "kube-sweeper.io/original-replicas";
+
+export type WorkloadKind = "Deployment" | "StatefulSet";
+
+export interface WorkloadFilter {
+  /** undefined: any of the kinds being scaled. */
+  kind: WorkloadKind | undefined;
+  labels: LabelSelector;
+}
+
+export interface Workload {
+  kind: WorkloadKind;
+  namespace: string;
+  name: string;
+  uid: string;
+  replicas: number;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+export interface NamespaceWriter {
+  deleteNamespace(target: TargetRef, dryRun: boolean): Promise<Outcome>;
+  /** Records the replica count on each workload, then scales it to 0 through the scale subresource. */
+  scaleDown(namespace: string, kinds: readonly WorkloadKind[], filters: WorkloadFilter[], dryRun: boolean): Promise<Outcome>;
+  /** Once-only bookkeeping: an annotation on the namespace. */
+  markDone(target: TargetRef, policy: string, at: string): Promise<void>;
+  deactivateManager(ref: { namespace: string; name: string }): Promise<void>;
+  listWorkloads(namespace: string | undefined): Promise<Workload[]>;
+  scaleTo(workload: Workload, replicas: number, dryRun: boolean): Promise<Outcome>;
+  setOriginalReplicas(workload: Workload, value: string | null, dryRun: boolean): Promise<Outcome>;
+}
+
+const PATHS: Record<WorkloadKind, string> = { Deployment: "deployments", StatefulSet: "statefulsets" };
+
+export async function createNamespaceWriter(kc: KubeConfig, client: JsonClient, timeoutMs: number): Promise<NamespaceWriter> {
+  const lib = await import("@kubernetes/client-node");
+  const core: CoreV1Api = kc.makeApiClient(lib.CoreV1Api);
+  const apps: AppsV1Api = kc.makeApiClient(lib.AppsV1Api);
+  const custom: CustomObjectsApi = kc.makeApiClient(lib.CustomObjectsApi);
+  const plain = () => callOptions(lib.Observable, timeoutMs);
+  const merge = () => callOptions(lib.Observable, timeoutMs, MERGE_PATCH);
+  const dry = (dryRun: boolean) => (dryRun ? "All" : undefined);
+
+  const listWorkloads = async (namespace: string | undefined): Promise<Workload[]> => {
+    const out: Workload[] = [];
+    for (const kind of ["Deployment", "StatefulSet"] as const) {
+      const base = namespace ? `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/${PATHS[kind]}` : `/apis/apps/v1/${PATHS[kind]}`;
+      let token: string | undefined;
+      do {
+        const query = new URLSearchParams({ limit: "500", ...(token ? { continue: token } : {}) });
+        const list = await client.getJson<ObjectList<{ metadata?: { namespace?: string; name?: string; uid?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: { replicas?: number } }>>(`${base}?${query}`);
+        for (const item of list.items ?? []) {
+          out.push({
+            kind,
+            namespace: item.metadata?.namespace ?? "",
+            name: item.metadata?.name ?? "",
+            uid: item.metadata?.uid ?? "",
+            replicas: item.spec?.replicas ?? 1,
+            labels: item.metadata?.labels ?? {},
+            annotations: item.metadata?.annotations ?? {},
+          });
+        }
+        token = list.metadata?.continue || undefined;
+      } while (token);
+    }
+    return out;
+  };
+
+  const setOriginalReplicas = async (w: Workload, value: string | null, dryRun: boolean): Promise<Outcome> => {
+    // The uid in the patch makes it a precondition: a workload replaced since the read is refused.
+    const body = { metadata: { uid: w.uid, annotations: { [ORIGINAL_REPLICAS_ANNOTATION]: value } } };
+    try {
+      if (w.kind === "Deployment") await apps.patchNamespacedDeployment({ name: w.name, namespace: w.namespace, body, dryRun: dry(dryRun) }, merge());
+      else await apps.patchNamespacedStatefulSet({ name: w.name, namespace: w.namespace, body, dryRun: dry(dryRun) }, merge());
+      return { status: "done", detail: "" };
+    } catch (error) {
+      return writeFailure(toApiError(error), `annotate ${w.kind} ${w.name}`);
+    }
+  };
+
+  const scaleTo = async (w: Workload, replicas: number, dryRun: boolean): Promise<Outcome> => {
+    const body = { spec: { replicas } };
+    try {
+      if (w.kind === "Deployment") await apps.patchNamespacedDeploymentScale({ name: w.name, namespace: w.namespace, body, dryRun: dry(dryRun) }, merge());
+      else await apps.patchNamespacedStatefulSetScale({ name: w.name, namespace: w.namespace, body, dryRun: dry(dryRun) }, merge());
+      return { status: "done", detail: "" };
+    } catch (error) {
+      return writeFailure(toApiError(error), `scale ${w.kind} ${w.name}`);
+    }
+  };
+
+  return {
+    async deleteNamespace(target, dryRun) {
+      try {
+        await core.deleteNamespace({ name: target.name, dryRun: dry(dryRun), body: { preconditions: preconditions(target, dryRun) } }, plain());
+        return { status: "done", detail: dryRun ? "server dry run: delete accepted" : "" };
+      } catch (error) {
+        return dryRun ? dryRunOutcome(toApiError(error), "delete namespace") : writeFailure(toApiError(error), "delete namespace");
+      }
+    },
+
+    async scaleDown(namespace, kinds, filters, dryRun) {
+      let workloads: Workload[];
+      try {
+        workloads = (await listWorkloads(namespace)).filter(
+          (w) => kinds.includes(w.kind) && (filters.length === 0 || filters.some((f) => (f.kind === undefined || f.kind === w.kind) && matchesSelector(f.labels, w.labels))),
+        );
+      } catch (error) {
+        return writeFailure(toApiError(error), "list workloads");
+      }
+      const scaled: string[] = [];
+      for (const w of workloads) {
+        if (w.replicas === 0) continue;
+        // Record first, so an interrupted run can always be restored. A count already recorded
+        // by an earlier, unrestored scale-down is the original one: keep it.
+        if (w.annotations[ORIGINAL_REPLICAS_ANNOTATION] === undefined) {
+          const recorded = await setOriginalReplicas(w, String(w.replicas), dryRun);
+          if (recorded.status !== "done") return { status: "failed", detail: `${recorded.detail}${scaled.length ? `; scaled before the failure: ${scaled.join(", ")}` : ""}` };
+        }
+        const outcome = await scaleTo(w, 0, dryRun);
+        if (outcome.status !== "done") return { status: "failed", detail: `${outcome.detail}${scaled.length ? `; scaled before the failure: ${scaled.join(", ")}` : ""}` };
+        scaled.push(`${w.kind} ${w.name} ${w.replicas}->0`);
+      }
+      const prefix = dryRun ? "server dry run: " : "";
+      return { status: "done", detail: scaled.length ? `${prefix}scaled ${scaled.join(", ")}` : `${prefix}nothing to scale (no matching workload above 0 replicas)` };
+    },
+
+    async markDone(target, policy, at) {
+      await core.patchNamespace({ name: target.name, body: { metadata: { uid: target.uid, annotations: { [`kube-sweeper.io/done.${policy}`]: at } } } }, merge());
+    },
+
+    async deactivateManager(ref) {
+      await custom.patchNamespacedCustomObject(
+        { group: "k8s.consol.de", version: "v1beta1", namespace: ref.namespace, plural: "namespacemanagers", name: ref.name, body: { spec: { deactivated: true } } },
+        merge(),
+      );
+    },
+
+    listWorkloads,
+    scaleTo,
+    setOriginalReplicas,
+  };
+}

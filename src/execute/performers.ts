@@ -1,0 +1,99 @@
+// One performer per action kind: a typed record, so adding a kind without one does not compile.
+// Namespace actions that succeed are recorded on the namespace (once-only), and on the
+// NamespaceManager object they came from.
+import type { NamespacePolicy } from "../config/schema.ts";
+import type { Logger } from "../core/log.ts";
+import { isoSeconds } from "../core/clock.ts";
+import type { NamespaceWriter } from "../cluster/namespace-writer.ts";
+import type { Outcome, PodWriter } from "../cluster/pod-writer.ts";
+import type { Action, ActionKind } from "../plan/types.ts";
+import { callWebhook } from "./webhook.ts";
+
+export type Performer = (action: Action, serverDryRun: boolean) => Promise<Outcome>;
+export type Performers = Record<ActionKind, Performer>;
+
+export interface PerformerDeps {
+  pods: PodWriter | undefined;
+  namespaces: NamespaceWriter | undefined;
+  namespacePolicies: NamespacePolicy[];
+  /** Policies derived from NamespaceManager objects: policy name -> the object. */
+  managers: Map<string, { namespace: string; name: string; policy: string }>;
+  env: NodeJS.ProcessEnv;
+  log: Logger;
+  clock: () => number;
+  webhookBackoffMs?: (attempt: number) => number;
+}
+
+export function createPerformers(deps: PerformerDeps): Performers {
+  const policy = (name: string) => deps.namespacePolicies.find((p) => p.name === name)!;
+  const need = <T>(writer: T | undefined): T => {
+    if (!writer) throw new Error("no writer for this action kind");
+    return writer;
+  };
+
+  /** After a namespace action succeeded for real: the once-only record. */
+  const recorded = (perform: Performer): Performer => async (action, dryRun) => {
+    const outcome = await perform(action, dryRun);
+    if (outcome.status !== "done" || dryRun) return outcome;
+    const notes: string[] = [];
+    try {
+      await need(deps.namespaces).markDone(action.target, action.policy, isoSeconds(deps.clock()));
+    } catch (error) {
+      // A deleted namespace may already be gone; anything else means the next run could repeat it.
+      if (action.action !== "deleteNamespace") {
+        notes.push(`not recorded as done: ${(error as Error).message.split("\n")[0]}`);
+        deps.log.warn(`could not record ${action.policy} as done on namespace ${action.target.name}; a later run may repeat it`);
+      }
+    }
+    const manager = deps.managers.get(action.policy);
+    if (manager) {
+      try {
+        await need(deps.namespaces).deactivateManager(manager);
+        notes.push(`NamespaceManager ${manager.namespace}/${manager.name} deactivated`);
+      } catch (error) {
+        notes.push(`NamespaceManager ${manager.namespace}/${manager.name} not deactivated: ${(error as Error).message.split("\n")[0]}`);
+      }
+    }
+    return { ...outcome, detail: [outcome.detail, ...notes].filter(Boolean).join("; ") };
+  };
+
+  return {
+    delete: (action, dryRun) => need(deps.pods).deletePod(action.target, dryRun),
+    evict: (action, dryRun) => need(deps.pods).evictPod(action.target, dryRun),
+    deleteNamespace: recorded((action, dryRun) => need(deps.namespaces).deleteNamespace(action.target, dryRun)),
+    scaleDown: recorded((action, dryRun) => {
+      const spec = policy(action.policy).action;
+      if (spec.kind !== "scaleDown") throw new Error(`policy ${action.policy} is not a scaleDown policy`);
+      const filters = spec.filters ?? (spec.selector ? [{ kind: undefined, labels: spec.selector.requirements }] : []);
+      return need(deps.namespaces).scaleDown(action.target.name, spec.kinds, filters, dryRun);
+    }),
+    webhook: recorded(async (action, dryRun) => {
+      const spec = policy(action.policy).action;
+      if (spec.kind !== "webhook") throw new Error(`policy ${action.policy} is not a webhook policy`);
+      if (dryRun) return { status: "done", detail: "server dry run: a webhook cannot be dry-run, so it was not called" };
+      let secret: string | undefined;
+      if (spec.secretEnv !== undefined) {
+        secret = deps.env[spec.secretEnv];
+        // Never send unsigned what the receiver expects signed.
+        if (!secret) return { status: "failed", detail: `webhook secret env ${spec.secretEnv} is not set` };
+      }
+      const manager = deps.managers.get(action.policy);
+      return callWebhook({
+        url: spec.url,
+        secret,
+        timeoutMs: spec.timeout,
+        retries: spec.retries,
+        backoffMs: deps.webhookBackoffMs,
+        body: {
+          apiVersion: "kube-sweeper.io/v1alpha1",
+          kind: "SweepWebhook",
+          policy: manager?.policy ?? action.policy,
+          namespace: { name: action.target.name, uid: action.target.uid },
+          reasons: action.reasons,
+          sentAt: isoSeconds(deps.clock()),
+          ...(manager ? { namespaceManager: { namespace: manager.namespace, name: manager.name } } : {}),
+        },
+      });
+    }),
+  };
+}

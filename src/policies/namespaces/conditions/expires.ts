@@ -1,0 +1,15 @@
+import { isoSeconds } from "../../../core/clock.ts";
+import { formatDuration } from "../../../core/duration.ts";
+import { EXPIRES_ANNOTATIONS, firstAnnotation, parseExpiry } from "../../../core/expiry.ts";
+import type { NamespaceCheck } from "../context.ts";
+
+export const expires: NamespaceCheck<boolean> = (ns, enabled, ctx) => {
+  if (!enabled) return { holds: false, reason: "expires: false" };
+  const annotation = firstAnnotation(ns.annotations, EXPIRES_ANNOTATIONS);
+  if (!annotation) return { holds: false, reason: `no ${EXPIRES_ANNOTATIONS.join(" or ")} annotation` };
+  const parsed = parseExpiry(annotation.value);
+  if (!parsed.ok) return { holds: false, reason: `annotation ${annotation.name}: ${parsed.error}` };
+  const holds = ctx.now >= parsed.value;
+  const delta = formatDuration(Math.abs(ctx.now - parsed.value));
+  return { holds, reason: holds ? `expired at ${isoSeconds(parsed.value)} (${delta} ago, ${annotation.name})` : `expires at ${isoSeconds(parsed.value)} (in ${delta}, ${annotation.name})` };
+};
