@@ -7,13 +7,14 @@ import { registerPlan } from "./commands/plan.ts";
 import { registerSweep } from "./commands/sweep.ts";
 import { registerValidate } from "./commands/validate.ts";
 import { registerExplain } from "./commands/explain.ts";
+import { registerRestore } from "./commands/restore.ts";
 
 declare const KUBE_SWEEPER_VERSION: string | undefined;
 export const VERSION = typeof KUBE_SWEEPER_VERSION === "string" ? KUBE_SWEEPER_VERSION : "0.0.0-dev";
 
 function buildProgram(io: Io, run: (code: Promise<ExitCode>) => void): Command {
   const program = new Command("kube-sweeper")
-    .description("Sweeps a Kubernetes cluster once and exits: plan, then act on pod policies.")
+    .description("Sweeps a Kubernetes cluster once and exits: plan, then act on pod and namespace policies.")
     .version(VERSION, "--version")
     .option("-c, --config <file>", "config file (default ./kube-sweeper.yaml, env KUBE_SWEEPER_CONFIG)")
     .option("--kubeconfig <file>", "kubeconfig file (default KUBECONFIG, ~/.kube/config, in-cluster)")
@@ -32,12 +33,13 @@ function buildProgram(io: Io, run: (code: Promise<ExitCode>) => void): Command {
   registerSweep(program, io, run);
   registerValidate(program, io, run);
   registerExplain(program, io, run);
+  registerRestore(program, io, run);
   return program;
 }
 
 export async function main(argv: string[], io: Io): Promise<ExitCode> {
   if (argv.length === 0) {
-    io.stderr("kube-sweeper: a command is required (plan, sweep, explain, validate); see --help\n");
+    io.stderr("kube-sweeper: a command is required (plan, sweep, explain, validate, restore); see --help\n");
     return EXIT.usage;
   }
   let pending: Promise<ExitCode> | undefined;
@@ -47,7 +49,7 @@ export async function main(argv: string[], io: Io): Promise<ExitCode> {
   try {
     await program.parseAsync(argv, { from: "user" });
     if (!pending) {
-      io.stderr(`kube-sweeper: a command is required (plan, sweep, explain, validate); see --help\n`);
+      io.stderr(`kube-sweeper: a command is required (plan, sweep, explain, validate, restore); see --help\n`);
       return EXIT.usage;
     }
     return await pending;

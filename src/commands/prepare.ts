@@ -46,7 +46,7 @@ export async function prepare({ options, io, log, adjust, find }: PrepareOptions
   const progress = io.stderrIsTTY ? (n: number) => io.stderr(`\rread ${n} pods`) : undefined;
   const fromManagers = policiesFromManagers(view.namespaceManagers ?? []);
   for (const problem of fromManagers.problems) log.warn(problem);
-  const collected = await collectCandidates({ view, config, extraNamespacePolicies: fromManagers.policies, now, self: selfPod(io.env), find, onPage: progress });
+  const collected = await collectCandidates({ view, config, extraNamespacePolicies: fromManagers.policies, now, self: selfPod(io.env), find, onlyNamespaces: options.namespace, onPage: progress });
   if (progress) io.stderr("\r\x1b[K");
   const plan = buildPlan({ candidates: collected.candidates, evaluatedPods: collected.evaluatedPods, evaluatedNamespaces: collected.evaluatedNamespaces, settings: config.settings });
   return { loaded, config, cluster, view, collected, plan, now, startedAt, managers: fromManagers.managers };

@@ -224,9 +224,12 @@ export const configSchema = z
     apiVersion: z.literal(API_VERSION).optional(),
     kind: z.literal("SweeperConfig").optional(),
     settings,
-    policies: z.array(policy).min(1, "at least one policy is required"),
+    policies: z.array(policy).default([]),
   })
   .superRefine((config, ctx) => {
+    if (config.policies.length === 0 && !config.settings.namespaceManagers) {
+      ctx.addIssue({ code: "custom", path: ["policies"], message: "at least one policy is required (or settings.namespaceManagers: true)" });
+    }
     const seen = new Set<string>();
     config.policies.forEach((p, i) => {
       if (seen.has(p.name)) ctx.addIssue({ code: "custom", path: ["policies", i, "name"], message: `duplicate policy name "${p.name}"` });

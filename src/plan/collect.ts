@@ -32,19 +32,21 @@ export interface CollectOptions {
   now: number;
   self: ProtectionContext["self"];
   find?: { namespace: string; name: string };
+  /** -n: only these namespaces are targets of namespace policies. */
+  onlyNamespaces?: readonly string[];
   onPage?: (podsSoFar: number) => void;
 }
 
 export const podPoliciesOf = (config: Config) => config.policies.filter((p): p is PodPolicy => p.target === "pods");
 export const namespacePoliciesOf = (config: Config) => config.policies.filter((p): p is NamespacePolicy => p.target === "namespaces");
 
-export async function collectCandidates({ view, config, extraNamespacePolicies = [], now, self, find, onPage }: CollectOptions): Promise<Collected> {
+export async function collectCandidates({ view, config, extraNamespacePolicies = [], now, self, find, onlyNamespaces, onPage }: CollectOptions): Promise<Collected> {
   const podPolicies = podPoliciesOf(config);
   const namespacePolicies = [...namespacePoliciesOf(config), ...extraNamespacePolicies];
   const ctx: EvaluationContext = { now, nodes: view.nodes, namespaces: view.namespaces };
   const protectedNamespaces = new Set(config.settings.protectedNamespaces);
   const protection: ProtectionContext = { protectedNamespaces, namespaces: view.namespaces, self };
-  const allNamespaces = [...(view.namespaces?.values() ?? [])];
+  const allNamespaces = [...(view.namespaces?.values() ?? [])].filter((ns) => !onlyNamespaces?.length || onlyNamespaces.includes(ns.name));
   const scopes = namespacePolicies.map((p) => new Set(allNamespaces.filter((ns) => namespaceInScope(ns, p.match).every((m) => m.holds)).map((ns) => ns.name)));
   const counter = new PodCounter(namespacePolicies, (i) => scopes[i]!);
 

@@ -2,6 +2,13 @@
 import Table from "cli-table3";
 import { summaryLine, type SweepReport } from "./report.ts";
 
+/** A plain table for the other reports (restore). */
+export function renderRows(head: string[], rows: string[][]): string {
+  const table = new Table({ head, style: { head: [], border: [] } });
+  for (const row of rows) table.push(row);
+  return table.toString();
+}
+
 function targetLabel(target: { kind: string; namespace?: string; name: string }): string {
   return target.kind === "Namespace" ? `namespace/${target.name}` : `${target.namespace}/${target.name}`;
 }

@@ -78,7 +78,7 @@ const bad: [string, string, RegExp][] = [
   ["bad action", minimal.replace("action: delete", "action: nuke"), /policies\[0\]\.action: must be one of "delete", "evict", got string "nuke"/],
   ["bad policy name", minimal.replace("name: crash", "name: Crash_1"), /policies\[0\]\.name: must match/],
   ["no conditions", minimal.replace("when: {restarts: {atLeast: 3}}", "when: {}"), /policies\[0\]\.when: at least one condition is required/],
-  ["no policies", "policies: []", /policies: at least one policy is required/],
+  ["no policies", "policies: []", /policies: at least one policy is required \(or settings\.namespaceManagers: true\)/],
   ["duplicate names", `${minimal}  - name: crash\n    target: pods\n    when: {olderThan: 1m}\n    action: evict\n`, /policies\[1\]\.name: duplicate policy name "crash"/],
   ["bad cron", minimal.replace("action: delete", 'action: delete\n    schedule: {cron: "61 * * * *", window: 1h}'), /policies\[0\]\.schedule\.cron: "61 \* \* \* \*" is not a cron expression/],
   ["bad time zone", minimal.replace("action: delete", 'action: delete\n    schedule: {cron: "0 * * * *", window: 1h, timeZone: Mars/Base}'), /policies\[0\]\.schedule\.cron: time zone "Mars\/Base" is not an IANA time zone/],

@@ -160,14 +160,14 @@ export function podTemplate(app: string, extra: { nodeName?: string } = {}) {
 
 export async function createDeployment(kube: Kube, ns: string, name: string, replicas: number, extra: { nodeName?: string } = {}): Promise<void> {
   await kube.create(`/apis/apps/v1/namespaces/${ns}/deployments`, {
-    metadata: { name },
+    metadata: { name, labels: { app: name } },
     spec: { replicas, selector: { matchLabels: { app: name } }, template: podTemplate(name, extra) },
   });
 }
 
 export async function createStatefulSet(kube: Kube, ns: string, name: string, replicas: number): Promise<void> {
   await kube.create(`/apis/apps/v1/namespaces/${ns}/statefulsets`, {
-    metadata: { name },
+    metadata: { name, labels: { app: name } },
     spec: { replicas, serviceName: name, podManagementPolicy: "Parallel", selector: { matchLabels: { app: name } }, template: podTemplate(name) },
   });
 }

@@ -1,7 +1,10 @@
 // The contract's JSON report shape, as a schema the tests check output against.
 import * as z from "zod";
 
-const target = z.strictObject({ kind: z.literal("Pod"), namespace: z.string().min(1), name: z.string().min(1), uid: z.string().min(1) });
+const podTarget = z.strictObject({ kind: z.literal("Pod"), namespace: z.string().min(1), name: z.string().min(1), uid: z.string().min(1) });
+const namespaceTarget = z.strictObject({ kind: z.literal("Namespace"), name: z.string().min(1), uid: z.string().min(1) });
+const target = z.union([podTarget, namespaceTarget]);
+const skippedTarget = z.union([podTarget.omit({ uid: true }), namespaceTarget.omit({ uid: true })]);
 
 export const reportShape = z.object({
   apiVersion: z.literal("kube-sweeper.io/v1alpha1"),
@@ -22,7 +25,7 @@ export const reportShape = z.object({
   actions: z.array(
     z.strictObject({
       policy: z.string(),
-      action: z.enum(["delete", "evict"]),
+      action: z.enum(["delete", "evict", "deleteNamespace", "scaleDown", "webhook"]),
       target,
       reasons: z.array(z.string()),
       status: z.enum(["planned", "would-do", "done", "failed", "blocked", "gone", "conflict"]),
@@ -30,7 +33,9 @@ export const reportShape = z.object({
       at: z.string().nullable(),
     }),
   ),
-  skipped: z.array(z.strictObject({ policy: z.string(), target: target.omit({ uid: true }), reason: z.string().min(1) })),
+  abortReason: z.string().optional(),
+  interrupted: z.string().optional(),
+  skipped: z.array(z.strictObject({ policy: z.string(), target: skippedTarget, reason: z.string().min(1) })),
 });
 
 export type ReportShape = z.infer<typeof reportShape>;
