@@ -70,20 +70,21 @@ export function durationFlag(flag: string, value: string | undefined): number | 
 /** What to read, from -n and from what the policies need. */
 export function readScope(config: Config, namespacesFlag: string[] | undefined): ReadScope {
   const pods = podPoliciesOf(config);
+  const sidecars = config.policies.filter((p) => p.target === "sidecars");
   const namespacePolicies = namespacePoliciesOf(config);
   const managers = config.settings.namespaceManagers;
   const countingPods = namespacePolicies.filter((p) => p.when.podsSucceeded);
   // Whose pods must be read: every pod policy's, and every namespace policy's that counts pods.
-  const podReaders = [...pods.map((p) => p.match.namespaces), ...countingPods.map((p) => p.match.namespaces)];
+  const podReaders = [...pods.map((p) => p.match.namespaces), ...sidecars.map((p) => p.match.namespaces), ...countingPods.map((p) => p.match.namespaces)];
   const policyNamespaces = !managers && podReaders.every((n) => n !== undefined) ? [...new Set(podReaders.flatMap((n) => n!))] : undefined;
   const flag = namespacesFlag?.length ? [...new Set(namespacesFlag)] : undefined;
   const namespaces = flag && policyNamespaces ? flag.filter((ns) => policyNamespaces.includes(ns)) : (flag ?? policyNamespaces);
-  const phases = countingPods.length === 0 && !managers && pods.every((p) => p.when.phases) ? new Set(pods.flatMap((p) => p.when.phases!)) : undefined;
+  const phases = countingPods.length === 0 && sidecars.length === 0 && !managers && pods.every((p) => p.when.phases) ? new Set(pods.flatMap((p) => p.when.phases!)) : undefined;
   return {
     namespaces: namespaces?.sort(),
-    readPods: pods.length > 0 || countingPods.length > 0 || managers,
+    readPods: pods.length > 0 || sidecars.length > 0 || countingPods.length > 0 || managers,
     needNodes: pods.some((p) => p.when.nodeUnhealthyFor !== undefined),
-    needNamespaces: pods.some((p) => p.match.namespaceSelector !== undefined) || namespacePolicies.length > 0 || managers,
+    needNamespaces: [...pods, ...sidecars].some((p) => p.match.namespaceSelector !== undefined) || namespacePolicies.length > 0 || managers,
     namespaceManagers: managers,
     podFieldSelector: phases?.size === 1 ? `status.phase=${[...phases][0]}` : undefined,
   };

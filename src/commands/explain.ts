@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { EXIT, UsageError, type ExitCode } from "../errors.ts";
 import { evaluatePolicy } from "../policies/pods/evaluate.ts";
 import { evaluateNamespacePolicy } from "../policies/namespaces/evaluate.ts";
+import { evaluateSidecarPolicy } from "../policies/sidecars/evaluate.ts";
 import { blockersOf, podBlockers } from "../plan/choose.ts";
 import { podProtections } from "../plan/protections.ts";
 import { namespaceProtections } from "../plan/namespace-protections.ts";
@@ -59,8 +60,9 @@ function explainPod(prepared: Prepared, target: { namespace: string; name: strin
   return {
     target: { kind: "Pod", namespace: target.namespace, name: target.name, uid: pod.metadata?.uid ?? "" },
     policies: prepared.collected.podPolicies.map((policy) => {
-      const e = evaluatePolicy(pod, policy, ctx, true);
-      return { name: policy.name, action: policy.action, matched: e.matched, match: e.match, conditions: e.conditions, heldBackBy: e.matched ? podBlockers(policy, protections, prepared.now) : [] };
+      const e = policy.target === "pods" ? evaluatePolicy(pod, policy, ctx, true) : evaluateSidecarPolicy(pod, policy, ctx, true);
+      const action = policy.target === "pods" ? policy.action : policy.action.kind;
+      return { name: policy.name, action, matched: e.matched, match: e.match, conditions: e.conditions, heldBackBy: e.matched ? podBlockers(policy, protections, prepared.now) : [] };
     }),
     protections: protections.map((p) => ({ reason: p.reason, ...(p.optOut ? { canBeIgnoredWith: `ignoreProtections: [${p.optOut}]` } : {}) })),
     outcome: outcome(prepared, "Pod", target.namespace, target.name),

@@ -3,6 +3,7 @@ import type { Config } from "../config/schema.ts";
 import { EXIT, UsageError, type ExitCode } from "../errors.ts";
 import { createPodWriter } from "../cluster/pod-writer.ts";
 import { createNamespaceWriter } from "../cluster/namespace-writer.ts";
+import { createSidecarTerminator } from "../cluster/sidecar-terminator.ts";
 import { executePlan, type WriteMode } from "../execute/executor.ts";
 import { createPerformers, type Performers } from "../execute/performers.ts";
 import { buildReport } from "../report/report.ts";
@@ -111,17 +112,20 @@ function unusedPerformers(): Performers {
   const refuse = async (): Promise<never> => {
     throw new Error("a client dry run never writes");
   };
-  return { delete: refuse, evict: refuse, deleteNamespace: refuse, scaleDown: refuse, webhook: refuse };
+  return { delete: refuse, evict: refuse, terminate: refuse, deleteNamespace: refuse, scaleDown: refuse, webhook: refuse };
 }
 
 /** Writers are created (and the client loaded) only for the kinds of target the plan acts on. */
 async function livePerformers(prepared: Prepared, io: Io, log: ReturnType<typeof makeLogger>): Promise<Performers> {
   const { kc, client, timeoutMs } = prepared.cluster!;
-  const kinds = new Set(prepared.plan.actions.map((a) => a.target.kind));
+  const kinds = new Set(prepared.plan.actions.map((a) => a.action));
+  const has = (...wanted: string[]) => wanted.some((k) => kinds.has(k as never));
   return createPerformers({
-    pods: kinds.has("Pod") ? await createPodWriter(kc, client, timeoutMs) : undefined,
-    namespaces: kinds.has("Namespace") ? await createNamespaceWriter(kc, client, timeoutMs) : undefined,
+    pods: has("delete", "evict") ? await createPodWriter(kc, client, timeoutMs) : undefined,
+    namespaces: has("deleteNamespace", "scaleDown", "webhook") ? await createNamespaceWriter(kc, client, timeoutMs) : undefined,
+    sidecars: has("terminate") ? await createSidecarTerminator(kc, client, timeoutMs, Date.now) : undefined,
     namespacePolicies: prepared.collected.namespacePolicies,
+    sidecarPolicies: prepared.collected.podPolicies.filter((p) => p.target === "sidecars"),
     managers: prepared.managers,
     env: io.env,
     log,

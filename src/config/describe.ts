@@ -1,6 +1,6 @@
 // A resolved config written back in the config file's own terms (for `validate`).
 import { formatDuration } from "../core/duration.ts";
-import type { Config, NamespacePolicy, PodPolicy, Policy } from "./schema.ts";
+import type { Config, NamespacePolicy, PodPolicy, Policy, SidecarPolicy } from "./schema.ts";
 
 type Plain = Record<string, unknown>;
 
@@ -10,7 +10,7 @@ export function describeConfig(config: Config): Plain {
     apiVersion: "kube-sweeper.io/v1alpha1",
     kind: "SweeperConfig",
     settings: dropUndefined({ ...s, waitBetweenActions: formatDuration(s.waitBetweenActions) }),
-    policies: config.policies.map((p: Policy) => (p.target === "pods" ? describePolicy(p) : describeNamespacePolicy(p))),
+    policies: config.policies.map((p: Policy) => (p.target === "pods" ? describePolicy(p) : p.target === "namespaces" ? describeNamespacePolicy(p) : describeSidecarPolicy(p))),
   };
 }
 
@@ -57,6 +57,20 @@ function describeNamespacePolicy(p: NamespacePolicy): Plain {
         : undefined,
     }),
     action,
+    schedule: p.schedule ? dropUndefined({ ...p.schedule, window: formatDuration(p.schedule.window) }) : undefined,
+  });
+}
+
+function describeSidecarPolicy(p: SidecarPolicy): Plain {
+  const a = p.action;
+  const terminate = a.via === "http" ? { http: a.http, timeout: formatDuration(a.timeout) } : { exec: a.command, timeout: formatDuration(a.timeout) };
+  return dropUndefined({
+    name: p.name,
+    target: p.target,
+    match: dropUndefined({ ...p.match, namespaceSelector: p.match.namespaceSelector?.text, selector: p.match.selector?.text, name: p.match.name?.source }),
+    sidecars: p.sidecars,
+    when: dropUndefined({ lingeringFor: p.when.lingeringFor === undefined ? undefined : formatDuration(p.when.lingeringFor) }),
+    action: { terminate },
     schedule: p.schedule ? dropUndefined({ ...p.schedule, window: formatDuration(p.schedule.window) }) : undefined,
   });
 }

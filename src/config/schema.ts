@@ -188,20 +188,57 @@ const namespacePolicy = z.strictObject({
   schedule: schedule.optional(),
 });
 
-const UNIMPLEMENTED_TARGETS = ["sidecars", "images"];
-const TARGETS = ["pods", "namespaces", ...UNIMPLEMENTED_TARGETS];
+const DEFAULT_TERMINATE_COMMAND = ["kill", "-TERM", "1"];
+
+const terminateAction = z
+  .preprocess(
+    (value) => (value === "terminate" ? { terminate: {} } : value),
+    z.strictObject({
+      terminate: z
+        .strictObject({
+          exec: z.array(z.string().min(1)).min(1).optional(),
+          http: z
+            .strictObject({
+              port: z.number().int().min(1).max(65535),
+              path: z.string().default("/"),
+              method: z.enum(["GET", "POST", "PUT"]).default("POST"),
+            })
+            .optional(),
+          timeout: duration.default(10_000),
+        })
+        .refine((t) => !(t.exec && t.http), { message: "give exec or http, not both" }),
+    }),
+  )
+  .transform(({ terminate }) =>
+    terminate.http
+      ? { kind: "terminate" as const, via: "http" as const, http: terminate.http, timeout: terminate.timeout }
+      : { kind: "terminate" as const, via: "exec" as const, command: terminate.exec ?? DEFAULT_TERMINATE_COMMAND, timeout: terminate.timeout },
+  );
+
+const sidecarPolicy = z.strictObject({
+  name: policyName,
+  target: z.literal("sidecars"),
+  match,
+  sidecars: z.strictObject({ names: nameList.optional() }).default({}),
+  when: z.strictObject({ lingeringFor: duration.optional() }).default({}),
+  action: terminateAction,
+  schedule: schedule.optional(),
+});
+
+const UNIMPLEMENTED_TARGETS = ["images"];
+const TARGETS = ["pods", "namespaces", "sidecars", ...UNIMPLEMENTED_TARGETS];
 
 const policy = z
   .unknown()
   .superRefine((value, ctx) => {
     const target = (value as { target?: unknown } | null)?.target;
     if (typeof target === "string" && UNIMPLEMENTED_TARGETS.includes(target)) {
-      ctx.addIssue({ code: "custom", path: ["target"], message: `target "${target}" is not available in this version (pods and namespaces only)` });
+      ctx.addIssue({ code: "custom", path: ["target"], message: `target "${target}" is not available in this version (pods, namespaces and sidecars only)` });
     } else if (target === undefined || !TARGETS.includes(String(target))) {
       ctx.addIssue({ code: "custom", path: ["target"], message: `must be one of ${TARGETS.map((t) => JSON.stringify(t)).join(", ")}, got ${JSON.stringify(target)}` });
     }
   })
-  .pipe(z.discriminatedUnion("target", [podPolicy, namespacePolicy]));
+  .pipe(z.discriminatedUnion("target", [podPolicy, namespacePolicy, sidecarPolicy]));
 
 const settings = z
   .strictObject({
@@ -242,6 +279,8 @@ export type Settings = Config["settings"];
 export type Policy = Config["policies"][number];
 export type PodPolicy = Extract<Policy, { target: "pods" }>;
 export type NamespacePolicy = Extract<Policy, { target: "namespaces" }>;
+export type SidecarPolicy = Extract<Policy, { target: "sidecars" }>;
+export type TerminateAction = SidecarPolicy["action"];
 export type PodConditions = PodPolicy["when"];
 export type NamespaceConditions = NamespacePolicy["when"];
 export type NamespaceAction = NamespacePolicy["action"];

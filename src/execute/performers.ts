@@ -1,7 +1,8 @@
 // One performer per action kind: a typed record, so adding a kind without one does not compile.
 // Namespace actions that succeed are recorded on the namespace (once-only), and on the
 // NamespaceManager object they came from.
-import type { NamespacePolicy } from "../config/schema.ts";
+import type { NamespacePolicy, SidecarPolicy } from "../config/schema.ts";
+import type { SidecarTerminator } from "../cluster/sidecar-terminator.ts";
 import type { Logger } from "../core/log.ts";
 import { isoSeconds } from "../core/clock.ts";
 import type { NamespaceWriter } from "../cluster/namespace-writer.ts";
@@ -15,7 +16,9 @@ export type Performers = Record<ActionKind, Performer>;
 export interface PerformerDeps {
   pods: PodWriter | undefined;
   namespaces: NamespaceWriter | undefined;
+  sidecars: SidecarTerminator | undefined;
   namespacePolicies: NamespacePolicy[];
+  sidecarPolicies: SidecarPolicy[];
   /** Policies derived from NamespaceManager objects: policy name -> the object. */
   managers: Map<string, { namespace: string; name: string; policy: string }>;
   env: NodeJS.ProcessEnv;
@@ -60,6 +63,7 @@ export function createPerformers(deps: PerformerDeps): Performers {
   return {
     delete: (action, dryRun) => need(deps.pods).deletePod(action.target, dryRun),
     evict: (action, dryRun) => need(deps.pods).evictPod(action.target, dryRun),
+    terminate: (action, dryRun) => need(deps.sidecars).terminate(action.target, deps.sidecarPolicies.find((p) => p.name === action.policy)!, dryRun),
     deleteNamespace: recorded((action, dryRun) => need(deps.namespaces).deleteNamespace(action.target, dryRun)),
     scaleDown: recorded((action, dryRun) => {
       const spec = policy(action.policy).action;

@@ -1,5 +1,6 @@
 // One target, every policy's verdict -> at most one candidate action.
-import type { NamespacePolicy, PodPolicy, Schedule } from "../config/schema.ts";
+import type { NamespacePolicy, PodPolicy, Schedule, SidecarPolicy } from "../config/schema.ts";
+import type { SidecarEvaluation } from "../policies/sidecars/evaluate.ts";
 import { scheduleWindow } from "../config/schedule.ts";
 import type { Pod } from "../core/k8s.ts";
 import { parseInstant } from "../core/clock.ts";
@@ -32,8 +33,8 @@ export function blockersOf(protections: string[], schedule: Schedule | undefined
   return blockers;
 }
 
-export function podBlockers(policy: PodPolicy, protections: Protection[], now: number): string[] {
-  return blockersOf(protectionsFor(protections, policy.ignoreProtections).map((p) => p.reason), policy.schedule, now);
+export function podBlockers(policy: PodPolicy | SidecarPolicy, protections: Protection[], now: number): string[] {
+  return blockersOf(podTargetProtections(policy, protections).map((p) => p.reason), policy.schedule, now);
 }
 
 /**
@@ -55,15 +56,22 @@ function pickWinner(contenders: Contender[], now: number): Pick<Candidate, "poli
   };
 }
 
-export function chooseAction(pod: Pod, evaluations: PolicyEvaluation[], protections: Protection[], now: number): Candidate | undefined {
+/** Terminating a sidecar leaves the pod in place, so "nothing would recreate it" does not apply. */
+const SIDECAR_IGNORES = ["bare-pods"] as const;
+
+export function podTargetProtections(policy: PodPolicy | SidecarPolicy, protections: Protection[]): Protection[] {
+  return protectionsFor(protections, policy.target === "pods" ? policy.ignoreProtections : SIDECAR_IGNORES);
+}
+
+export function chooseAction(pod: Pod, evaluations: (PolicyEvaluation | SidecarEvaluation)[], protections: Protection[], now: number): Candidate | undefined {
   const contenders = evaluations
     .filter((e) => e.matched)
     .map((e) => ({
       name: e.policy.name,
-      action: e.policy.action,
+      action: e.policy.target === "pods" ? e.policy.action : e.policy.action.kind,
       schedule: e.policy.schedule,
       reasons: e.conditions.map((c) => c.reason),
-      protections: protectionsFor(protections, e.policy.ignoreProtections).map((p) => p.reason),
+      protections: podTargetProtections(e.policy, protections).map((p) => p.reason),
     }));
   const picked = pickWinner(contenders, now);
   if (!picked) return undefined;

@@ -1,6 +1,7 @@
 // view x policies -> candidates. Pods stream past page by page: only pods some policy matched
 // are kept, and namespace policies keep per-namespace counters, never the pods.
-import type { Config, NamespacePolicy, PodPolicy } from "../config/schema.ts";
+import type { Config, NamespacePolicy, PodPolicy, SidecarPolicy } from "../config/schema.ts";
+import { evaluateSidecarPolicy } from "../policies/sidecars/evaluate.ts";
 import type { Pod } from "../core/k8s.ts";
 import { evaluatePolicy } from "../policies/pods/evaluate.ts";
 import { evaluateNamespacePolicy, namespaceInScope } from "../policies/namespaces/evaluate.ts";
@@ -16,8 +17,8 @@ export interface Collected {
   candidates: Candidate[];
   evaluatedPods: number;
   evaluatedNamespaces: number;
-  /** Pod policies and namespace policies (including any derived from NamespaceManager objects). */
-  podPolicies: PodPolicy[];
+  /** Pod and sidecar policies, and namespace policies (including any from NamespaceManager objects). */
+  podPolicies: (PodPolicy | SidecarPolicy)[];
   namespacePolicies: NamespacePolicy[];
   /** The pod asked for by `explain`, when it was seen. */
   found: Pod | undefined;
@@ -38,10 +39,12 @@ export interface CollectOptions {
 }
 
 export const podPoliciesOf = (config: Config) => config.policies.filter((p): p is PodPolicy => p.target === "pods");
+/** Policies whose targets are pods (delete/evict, or terminate sidecars), in config order. */
+export const podTargetPoliciesOf = (config: Config) => config.policies.filter((p): p is PodPolicy | SidecarPolicy => p.target === "pods" || p.target === "sidecars");
 export const namespacePoliciesOf = (config: Config) => config.policies.filter((p): p is NamespacePolicy => p.target === "namespaces");
 
 export async function collectCandidates({ view, config, extraNamespacePolicies = [], now, self, find, onlyNamespaces, onPage }: CollectOptions): Promise<Collected> {
-  const podPolicies = podPoliciesOf(config);
+  const podPolicies = podTargetPoliciesOf(config);
   const namespacePolicies = [...namespacePoliciesOf(config), ...extraNamespacePolicies];
   const ctx: EvaluationContext = { now, nodes: view.nodes, namespaces: view.namespaces };
   const protectedNamespaces = new Set(config.settings.protectedNamespaces);
@@ -69,7 +72,7 @@ export async function collectCandidates({ view, config, extraNamespacePolicies =
         counter.add(pod);
         if (find && pod.metadata?.namespace === find.namespace && pod.metadata?.name === find.name) found = pod;
         if (podPolicies.length === 0) continue;
-        const evaluations = podPolicies.map((policy) => evaluatePolicy(pod, policy, ctx));
+        const evaluations = podPolicies.map((policy) => (policy.target === "pods" ? evaluatePolicy(pod, policy, ctx) : evaluateSidecarPolicy(pod, policy, ctx)));
         if (!evaluations.some((e) => e.matched)) continue;
         const candidate = chooseAction(pod, evaluations, podProtections(pod, protection), now);
         if (candidate) candidates.push(candidate);

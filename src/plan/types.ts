@@ -1,6 +1,6 @@
 // The plan is a value: data in, plan out. Executing it is the only I/O.
 
-export type PodActionKind = "delete" | "evict";
+export type PodActionKind = "delete" | "evict" | "terminate";
 export type NamespaceActionKind = "deleteNamespace" | "scaleDown" | "webhook";
 export type ActionKind = PodActionKind | NamespaceActionKind;
 
