@@ -12,6 +12,8 @@ import { mkdtempSync } from "node:fs";
 import type { Namespace, Node, Pod } from "../../src/core/k8s.ts";
 import { matchesSelector, parseSelector } from "../../src/core/selector.ts";
 import { testCertificate } from "../helpers/tls.ts";
+import { WebSocketServer } from "ws";
+import type { Duplex } from "node:stream";
 
 export interface Pdb {
   namespace: string;
@@ -45,6 +47,13 @@ export interface FakeOptions {
   version?: string;
   /** Lets a test answer a request itself (faults): return true when it did. */
   intercept?: (req: RecordedRequest, res: http.ServerResponse) => boolean;
+  /**
+   * What an exec does. Default: `kill ...` stops the container (its status becomes terminated,
+   * exit 0); anything else exits 0. `hang` never sends a status frame.
+   */
+  exec?: (call: { namespace: string; pod: string; container: string; command: string[] }) => { stdout?: string; exitCode?: number; hang?: boolean };
+  /** What the pod proxy answers (status code); default 200 and the container named by port stops. */
+  proxy?: (call: { namespace: string; pod: string; port: string; path: string; method: string }) => number;
 }
 
 export interface FakeApiServer {
@@ -172,6 +181,23 @@ export async function startFakeApiServer(options: FakeOptions = {}): Promise<Fak
       if (forbidden("list", "namespaces")) return status(res, 403, "Forbidden", rbacMessage("list", "namespaces"), { kind: "namespaces" });
       return list(res, "NamespaceList", namespaces, r.query);
     }
+    // /api/v1/namespaces/{ns}/pods/{name}:{port}/proxy/{path}
+    if (parts[0] === "api" && parts[2] === "namespaces" && parts[4] === "pods" && parts[6] === "proxy") {
+      const ns = decodeURIComponent(parts[3]!);
+      const [name = "", port = ""] = decodeURIComponent(parts[5]!).split(":");
+      if (forbidden("create", "pods/proxy")) return status(res, 403, "Forbidden", rbacMessage("create", "pods/proxy", ns), { name, kind: "pods" });
+      const pod = pods.get(key(ns, name));
+      if (!pod) return status(res, 404, "NotFound", `pods "${name}" not found`, { name, kind: "pods" });
+      const path = parts.slice(7).map(decodeURIComponent).join("/");
+      const code = options.proxy?.({ namespace: ns, pod: name, port, path, method: r.method }) ?? 200;
+      if (code === 200) {
+        // The sidecar listening on that port quits: the first non-main running container.
+        const container = pod.status?.containerStatuses?.find((c) => c.state?.running && c.name !== "app");
+        if (container) stopContainer(ns, name, container.name!);
+      }
+      res.writeHead(code, { "Content-Type": "text/plain" });
+      return res.end(code === 200 ? "OK" : "error");
+    }
     // /api/v1/namespaces/{ns}/pods[/{name}[/eviction]]
     if (parts[0] === "api" && parts[1] === "v1" && parts[2] === "namespaces" && parts[4] === "pods") {
       const ns = decodeURIComponent(parts[3]!);
@@ -219,6 +245,44 @@ export async function startFakeApiServer(options: FakeOptions = {}): Promise<Fak
     if (budget && !dry) budget.disruptionsAllowed--;
     deletePod(res, ns, name, eviction.deleteOptions, dry);
   };
+
+  // pods/exec: a WebSocket speaking the channel protocol (v5 or v4): byte 0 of each message is
+  // the channel (1 stdout, 2 stderr, 3 the Status of the command).
+  const wss = new WebSocketServer({ noServer: true, handleProtocols: (offered) => (offered.has("v5.channel.k8s.io") ? "v5.channel.k8s.io" : offered.has("v4.channel.k8s.io") ? "v4.channel.k8s.io" : false) });
+  const stopContainer = (ns: string, name: string, container: string) => {
+    const pod = pods.get(key(ns, name));
+    const cs = pod?.status?.containerStatuses?.find((c) => c.name === container);
+    if (cs) cs.state = { terminated: { exitCode: 0, reason: "Completed", finishedAt: new Date().toISOString() } };
+  };
+  server.on("upgrade", (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? "/", "https://fake");
+    requests.push({ method: "CONNECT", path: url.pathname, query: url.searchParams, body: undefined, at: Date.now() });
+    const refuse = (code: number, reason: string, message: string) => {
+      const body = JSON.stringify({ kind: "Status", apiVersion: "v1", status: "Failure", message, reason, code });
+      socket.end(`HTTP/1.1 ${code} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    };
+    if (req.headers.authorization !== `Bearer ${token}`) return refuse(401, "Unauthorized", "Unauthorized");
+    const parts = url.pathname.split("/").filter(Boolean);
+    if (!(parts[0] === "api" && parts[2] === "namespaces" && parts[4] === "pods" && parts[6] === "exec")) return refuse(404, "NotFound", "the server could not find the requested resource");
+    const [ns, name] = [parts[3]!, parts[5]!];
+    if (forbidden("create", "pods/exec")) return refuse(403, "Forbidden", rbacMessage("create", "pods/exec", ns));
+    if (!pods.has(key(ns, name))) return refuse(404, "NotFound", `pods "${name}" not found`);
+    const container = url.searchParams.get("container") ?? "";
+    const command = url.searchParams.getAll("command");
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const behaviour = options.exec?.({ namespace: ns, pod: name, container, command }) ?? {};
+      if (behaviour.hang) return;
+      if (behaviour.stdout) ws.send(Buffer.concat([Buffer.from([1]), Buffer.from(behaviour.stdout)]));
+      const exitCode = behaviour.exitCode ?? 0;
+      if (exitCode === 0 && command[0] === "kill") stopContainer(ns, name, container);
+      const status =
+        exitCode === 0
+          ? { metadata: {}, status: "Success" }
+          : { metadata: {}, status: "Failure", message: `command terminated with non-zero exit code: exit status ${exitCode}`, reason: "NonZeroExitCode", details: { causes: [{ reason: "ExitCode", message: String(exitCode) }] } };
+      ws.send(Buffer.concat([Buffer.from([3]), Buffer.from(JSON.stringify(status))]));
+      ws.close();
+    });
+  });
 
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;

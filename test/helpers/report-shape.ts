@@ -25,7 +25,7 @@ export const reportShape = z.object({
   actions: z.array(
     z.strictObject({
       policy: z.string(),
-      action: z.enum(["delete", "evict", "deleteNamespace", "scaleDown", "webhook"]),
+      action: z.enum(["delete", "evict", "terminate", "deleteNamespace", "scaleDown", "webhook"]),
       target,
       reasons: z.array(z.string()),
       status: z.enum(["planned", "would-do", "done", "failed", "blocked", "gone", "conflict"]),
