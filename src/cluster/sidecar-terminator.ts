@@ -26,7 +26,30 @@ interface ExecStatus {
 
 export async function createSidecarTerminator(kc: KubeConfig, client: JsonClient, timeoutMs: number, clock: () => number): Promise<SidecarTerminator> {
   const lib = await import("@kubernetes/client-node");
-  const exec = new lib.Exec(kc);
+  const { default: WebSocket } = await import("ws");
+  // The client turns a refused upgrade into "Unexpected server response: 500" and drops the
+  // API server's Status body, which says why (RBAC, no kubelet, container not found).
+  const socketFactory = (uri: string, protocols: string[], opts: object) => {
+    const ws = new WebSocket(uri, protocols, opts);
+    ws.on("unexpected-response", (_req, res) => {
+      let body = "";
+      res.on("data", (d: Buffer) => (body = (body + d.toString()).slice(0, 2000)));
+      res.on("end", () => {
+        let message = body.trim();
+        try {
+          message = (JSON.parse(body) as { message?: string }).message ?? message;
+        } catch {
+          // not a Status body
+        }
+        ws.emit("error", new Error(`HTTP ${res.statusCode}: ${message || "no message"}`));
+        ws.terminate();
+      });
+    });
+    return ws;
+  };
+  // Not re-exported by the package's index; the package has no exports map, so the module is reachable.
+  const { WebSocketHandler } = await import("@kubernetes/client-node/dist/web-socket-handler.js");
+  const exec = new lib.Exec(kc, new WebSocketHandler(kc, socketFactory as never));
   const core: CoreV1Api = kc.makeApiClient(lib.CoreV1Api);
 
   /** Runs one command in one container; resolves with its outcome, never hangs past the timeout. */

@@ -77,7 +77,7 @@ test("exec refused by RBAC (403 on pods/exec): failed with the permission named"
   withServer({ forbid: [{ verb: "create", resource: "pods/exec" }] }, async (s) => {
     const sweep = await runCli(["sweep", "-o", "json", "-c", execConfig(), "--kubeconfig", s.kubeconfig()]);
     assert.equal(sweep.code, 1, sweep.stderr);
-    assert.match(parseReport(sweep.stdout).actions[0]!.detail, /istio-proxy: exec not possible/);
+    assert.match(parseReport(sweep.stdout).actions[0]!.detail, /istio-proxy: exec not possible: HTTP 403: .*cannot create resource "pods" subresource "exec"/);
   }));
 
 test("http: POST :15020/quitquitquit through the pod proxy", () =>
