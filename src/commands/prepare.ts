@@ -28,19 +28,22 @@ export interface PrepareOptions {
   /** Overrides applied to the config's settings (flags beat the file). */
   adjust?: (config: Config) => Config;
   find?: { namespace: string; name: string };
+  /** Runs once connected, before anything is read (the sweep takes its lock here). */
+  onConnected?: (cluster: Cluster, config: Config, loaded: LoadedConfig) => Promise<void>;
 }
 
 export function evaluatedCounts(prepared: Prepared) {
   return { pods: prepared.collected.evaluatedPods, namespaces: prepared.collected.evaluatedNamespaces };
 }
 
-export async function prepare({ options, io, log, adjust, find }: PrepareOptions): Promise<Prepared> {
+export async function prepare({ options, io, log, adjust, find, onConnected }: PrepareOptions): Promise<Prepared> {
   const startedAt = Date.now();
   const now = runClock(options);
   const loaded = readConfig(options, io, log);
   const config = adjust ? adjust(loaded.config) : loaded.config;
   const scope = readScope(config, options.namespace);
   const cluster = options.snapshot ? undefined : await connect(options, io);
+  if (cluster && onConnected) await onConnected(cluster, config, loaded);
   const view = await openView(options, scope, io, log, cluster);
   log.debug("reading pods", { namespaces: scope.namespaces ?? "all", fieldSelector: scope.podFieldSelector ?? "" });
   const progress = io.stderrIsTTY ? (n: number) => io.stderr(`\rread ${n} pods`) : undefined;

@@ -1,13 +1,18 @@
 import { Option, type Command } from "commander";
 import type { Config } from "../config/schema.ts";
-import { EXIT, UsageError, type ExitCode } from "../errors.ts";
+import { EXIT, ClusterAccessError, UsageError, type ExitCode } from "../errors.ts";
 import { createPodWriter } from "../cluster/pod-writer.ts";
 import { createNamespaceWriter } from "../cluster/namespace-writer.ts";
 import { createSidecarTerminator } from "../cluster/sidecar-terminator.ts";
+import { acquireLock, LockHeldError, type Lock } from "../cluster/lease.ts";
+import { createEventRecorder } from "../cluster/events.ts";
+import { describeDenied, missingPermissions } from "../cluster/access-review.ts";
+import { requiredPermissions, writeChecks } from "../deploy/permissions.ts";
 import { executePlan, type WriteMode } from "../execute/executor.ts";
 import { createPerformers, type Performers } from "../execute/performers.ts";
-import { buildReport } from "../report/report.ts";
+import { buildReport, type SweepReport } from "../report/report.ts";
 import { printReport } from "../report/print.ts";
+import { publishMetrics } from "../report/metrics.ts";
 import { durationFlag, makeLogger, type GlobalOptions, type Io } from "./context.ts";
 import { evaluatedCounts, prepare, type Prepared } from "./prepare.ts";
 
@@ -16,16 +21,23 @@ interface SweepFlags {
   wait?: string;
   maxActions?: string;
   deadline?: string;
+  metricsFile?: string;
+  pushgateway?: string;
 }
+
+// Without --deadline a lock lasts this long unless released: a crashed run never blocks for good.
+const DEFAULT_LOCK_SECONDS = 3600;
 
 export function registerSweep(program: Command, io: Io, run: (code: Promise<ExitCode>) => void): void {
   program
     .command("sweep")
-    .description("plan, then act: delete or evict the planned pods, pausing between writes")
+    .description("plan, then act on the planned targets, pausing between writes")
     .addOption(new Option("--dry-run [mode]", "client (default): act on nothing, like plan; server: send every write with dryRun=All"))
     .option("--wait <duration>", "pause after each write (overrides settings.waitBetweenActions)")
     .option("--max-actions <n>", "at most this many actions this run (overrides settings.maxActions)")
     .option("--deadline <duration>", "stop starting new actions after this long (exit 4)")
+    .option("--metrics-file <file>", "write run metrics for node-exporter's textfile collector (atomic rename)")
+    .option("--pushgateway <url>", "push run metrics to a Prometheus Pushgateway (pushAdd)")
     .action((flags: SweepFlags, command: Command) => run(sweepCommand(command.optsWithGlobals<GlobalOptions>(), flags, io)));
 }
 
@@ -47,6 +59,7 @@ async function sweepCommand(options: GlobalOptions, flags: SweepFlags, io: Io): 
   const wait = durationFlag("--wait", flags.wait);
   const maxActions = countFlag("--max-actions", flags.maxActions);
   const deadline = durationFlag("--deadline", flags.deadline);
+  if (flags.pushgateway && !/^https?:\/\//.test(flags.pushgateway)) throw new UsageError(`--pushgateway: expected an http(s) URL, got ${JSON.stringify(flags.pushgateway)}`);
   writeMode(flags.dryRun, false); // reject a bad --dry-run before touching the cluster
   const adjust = (config: Config): Config => ({
     ...config,
@@ -62,12 +75,27 @@ async function sweepCommand(options: GlobalOptions, flags: SweepFlags, io: Io): 
   process.on("SIGINT", onSignal);
   const startedAt = Date.now();
   const timer = deadline !== undefined ? setTimeout(() => interrupt.abort(`deadline ${flags.deadline} reached`), deadline) : undefined;
+  let lock: Lock | undefined;
   try {
-    const prepared = await prepare({ options, io, log, adjust });
+    // Only a real sweep writes, so only a real sweep takes the lock; it is taken before reading,
+    // so the plan is made by the one run that will act on it.
+    const takeLock = async (cluster: NonNullable<Prepared["cluster"]>, config: Config, seedDryRun: boolean) => {
+      const mode = writeMode(flags.dryRun, seedDryRun);
+      if (mode !== "real" || !config.settings.lock.enabled) return;
+      const seconds = deadline !== undefined ? Math.ceil(deadline / 1000) + 60 : DEFAULT_LOCK_SECONDS;
+      try {
+        lock = await acquireLock(cluster.kc, config.settings.lock, seconds, Date.now, cluster.timeoutMs);
+      } catch (error) {
+        if (error instanceof LockHeldError) throw new ClusterAccessError(error.message);
+        throw error;
+      }
+      log.debug(`took the lock ${config.settings.lock.namespace}/${config.settings.lock.name} as ${lock.holder}`);
+    };
+    const prepared = await prepare({ options, io, log, adjust, onConnected: (cluster, config, loaded) => takeLock(cluster, config, loaded.dryRun) });
     const mode = writeMode(flags.dryRun, prepared.loaded.dryRun);
     const dryRun = mode === "client-dry-run" ? "client" : mode === "server-dry-run" ? "server" : undefined;
     if (dryRun) log.info(`DRY-RUN (${dryRun}): nothing will be changed`);
-    const report = (actions = prepared.plan.actions, interrupted?: string) =>
+    const report = (actions = prepared.plan.actions, interrupted?: string): SweepReport =>
       buildReport({
         mode: dryRun ? "dry-run" : "sweep",
         dryRun,
@@ -80,13 +108,19 @@ async function sweepCommand(options: GlobalOptions, flags: SweepFlags, io: Io): 
         abortReason: prepared.plan.abortReason,
         interrupted,
       });
+    const finish = async (result: SweepReport, code: ExitCode): Promise<ExitCode> => {
+      printReport(result, options, io);
+      for (const problem of await publishMetrics(result, code, { file: flags.metricsFile, pushgateway: flags.pushgateway })) log.warn(problem);
+      return code;
+    };
 
     if (prepared.plan.abortReason) {
       log.error(`${prepared.plan.abortReason}: acting on nothing`);
-      printReport(report(prepared.plan.actions.map((a) => ({ ...a, detail: "not started: blast-radius guard" }))), options, io);
-      return EXIT.blastRadius;
+      return finish(report(prepared.plan.actions.map((a) => ({ ...a, detail: "not started: blast-radius guard" }))), EXIT.blastRadius);
     }
+    if (mode !== "client-dry-run" && prepared.plan.actions.length > 0) await checkPermissions(prepared, mode === "real");
     const performers = mode === "client-dry-run" || prepared.plan.actions.length === 0 ? unusedPerformers() : await livePerformers(prepared, io, log);
+    const recordEvent = mode === "real" && prepared.plan.actions.length > 0 ? await createEventRecorder(prepared.cluster!.kc, prepared.cluster!.timeoutMs, Date.now) : undefined;
     const result = await executePlan(prepared.plan, {
       mode,
       performers,
@@ -95,16 +129,31 @@ async function sweepCommand(options: GlobalOptions, flags: SweepFlags, io: Io): 
       log,
       clock: Date.now,
       onProgress: io.stderrIsTTY ? (n, total) => io.stderr(`\raction ${n} of ${total}`) : undefined,
+      afterAction: recordEvent
+        ? async (action) => {
+            const problem = await recordEvent(action);
+            if (problem) log.warn(`${action.action} ${action.target.name}: ${problem}`);
+          }
+        : undefined,
     });
     if (io.stderrIsTTY && prepared.plan.actions.length > 0) io.stderr("\r\x1b[K");
     prepared.cluster?.client.close();
-    printReport(report(result.actions, result.interrupted), options, io);
-    if (result.interrupted) return EXIT.interrupted;
-    return result.actions.some((a) => a.status === "failed") ? EXIT.actionFailed : EXIT.ok;
+    const code = result.interrupted ? EXIT.interrupted : result.actions.some((a) => a.status === "failed") ? EXIT.actionFailed : EXIT.ok;
+    return finish(report(result.actions, result.interrupted), code);
   } finally {
     if (timer) clearTimeout(timer);
     process.off("SIGTERM", onSignal);
     process.off("SIGINT", onSignal);
+    await lock?.release();
+  }
+}
+
+/** Every permission the planned writes need, asked of the API server before the first one. */
+async function checkPermissions(prepared: Prepared, withEvents: boolean): Promise<void> {
+  const checks = writeChecks(requiredPermissions(prepared.config), prepared.plan.actions, withEvents);
+  const denied = await missingPermissions(prepared.cluster!.kc, checks, prepared.cluster!.timeoutMs);
+  if (denied.length > 0) {
+    throw new ClusterAccessError(`missing permission${denied.length > 1 ? "s" : ""}, nothing was done: ${denied.map(describeDenied).join("; ")}`);
   }
 }
 
@@ -115,11 +164,11 @@ function unusedPerformers(): Performers {
   return { delete: refuse, evict: refuse, terminate: refuse, deleteNamespace: refuse, scaleDown: refuse, webhook: refuse };
 }
 
-/** Writers are created (and the client loaded) only for the kinds of target the plan acts on. */
+/** Writers are created (and the client loaded) only for the kinds of action the plan has. */
 async function livePerformers(prepared: Prepared, io: Io, log: ReturnType<typeof makeLogger>): Promise<Performers> {
   const { kc, client, timeoutMs } = prepared.cluster!;
-  const kinds = new Set(prepared.plan.actions.map((a) => a.action));
-  const has = (...wanted: string[]) => wanted.some((k) => kinds.has(k as never));
+  const kinds = new Set<string>(prepared.plan.actions.map((a) => a.action));
+  const has = (...wanted: string[]) => wanted.some((k) => kinds.has(k));
   return createPerformers({
     pods: has("delete", "evict") ? await createPodWriter(kc, client, timeoutMs) : undefined,
     namespaces: has("deleteNamespace", "scaleDown", "webhook") ? await createNamespaceWriter(kc, client, timeoutMs) : undefined,

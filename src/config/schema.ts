@@ -253,8 +253,22 @@ const settings = z
     order: z.enum(["oldest-first", "most-restarts-first"]).default("oldest-first"),
     // Also evaluate the namespace manager's NamespaceManager objects (k8s.consol.de/v1beta1).
     namespaceManagers: z.boolean().default(false),
+    // The single-run lock: a coordination.k8s.io/v1 Lease every sweep of this config shares.
+    lock: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a namespace name").default("default"),
+        name: z.string().regex(/^[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/, "must be an object name").default("kube-sweeper"),
+      })
+      .default({ enabled: true, namespace: "default", name: "kube-sweeper" }),
   })
-  .default({ waitBetweenActions: 10_000, protectedNamespaces: DEFAULT_PROTECTED_NAMESPACES, order: "oldest-first", namespaceManagers: false });
+  .default({
+    waitBetweenActions: 10_000,
+    protectedNamespaces: DEFAULT_PROTECTED_NAMESPACES,
+    order: "oldest-first",
+    namespaceManagers: false,
+    lock: { enabled: true, namespace: "default", name: "kube-sweeper" },
+  });
 
 export const configSchema = z
   .strictObject({

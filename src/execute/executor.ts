@@ -21,6 +21,8 @@ export interface ExecuteOptions {
   log: Logger;
   clock: () => number;
   onProgress?: (done: number, total: number, action: Action) => void;
+  /** After each action that sent a write (the Event for it). */
+  afterAction?: (action: Action) => Promise<void>;
 }
 
 export interface ExecutionResult {
@@ -58,6 +60,7 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
     action.status = mode === "server-dry-run" && outcome.status === "done" ? "would-do" : outcome.status;
     const line = `${mode === "server-dry-run" ? "DRY-RUN (server): " : ""}${action.action} ${describeTarget(action)}: ${action.status}`;
     (action.status === "failed" ? log.warn : log.info)(line, { policy: action.policy, ...(action.detail ? { detail: action.detail } : {}) });
+    await options.afterAction?.(action);
     // Dry runs change nothing, so there is nothing to pace.
     const isLast = i === actions.length - 1;
     if (!isLast && mode === "real" && options.waitBetweenActions > 0) {

@@ -23,7 +23,8 @@ export interface Pdb {
 }
 
 export interface Forbid {
-  verb: "list" | "get" | "delete" | "create";
+  verb: "list" | "get" | "delete" | "create" | "update" | "patch";
+  /** "pods", "pods/eviction", "leases", "events", ... */
   resource: string;
 }
 
@@ -52,6 +53,8 @@ export interface FakeOptions {
    * exit 0); anything else exits 0. `hang` never sends a status frame.
    */
   exec?: (call: { namespace: string; pod: string; container: string; command: string[] }) => { stdout?: string; exitCode?: number; hang?: boolean };
+  /** Refuse every exec upgrade with this status (an admission webhook, say), whatever RBAC says. */
+  refuseExec?: { code: number; message: string };
   /** What the pod proxy answers (status code); default 200 and the container named by port stops. */
   proxy?: (call: { namespace: string; pod: string; port: string; path: string; method: string }) => number;
 }
@@ -59,6 +62,8 @@ export interface FakeOptions {
 export interface FakeApiServer {
   url: string;
   pods: Map<string, Pod>;
+  leases: Map<string, { metadata: { name: string; namespace: string; resourceVersion: string }; spec: Record<string, unknown> }>;
+  events: { namespace: string; body: Record<string, unknown> }[];
   requests: RecordedRequest[];
   /** The next list page request with a continue token gets 410 Expired. */
   expireNextContinue(): void;
@@ -85,6 +90,8 @@ export async function startFakeApiServer(options: FakeOptions = {}): Promise<Fak
   const namespaces = options.namespaces ?? [];
   const requests: RecordedRequest[] = [];
   let expireNext = false;
+  const leases: FakeApiServer["leases"] = new Map();
+  const events: FakeApiServer["events"] = [];
   let resourceVersion = 1000;
   const tmp = mkdtempSync(join(tmpdir(), "ks-fake-"));
 
@@ -181,6 +188,43 @@ export async function startFakeApiServer(options: FakeOptions = {}): Promise<Fak
       if (forbidden("list", "namespaces")) return status(res, 403, "Forbidden", rbacMessage("list", "namespaces"), { kind: "namespaces" });
       return list(res, "NamespaceList", namespaces, r.query);
     }
+    if (r.method === "POST" && r.path === "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews") {
+      const attrs = (r.body as { spec?: { resourceAttributes?: { verb?: string; resource?: string; subresource?: string } } })?.spec?.resourceAttributes ?? {};
+      const resource = attrs.subresource ? `${attrs.resource}/${attrs.subresource}` : (attrs.resource ?? "");
+      const allowed = !forbidden(attrs.verb as Forbid["verb"], resource);
+      return json(res, 201, { kind: "SelfSubjectAccessReview", apiVersion: "authorization.k8s.io/v1", spec: (r.body as { spec: unknown }).spec, status: { allowed } });
+    }
+    if (parts[0] === "apis" && parts[1] === "events.k8s.io" && parts[4] && parts[5] === "events" && r.method === "POST") {
+      if (forbidden("create", "events")) return status(res, 403, "Forbidden", rbacMessage("create", "events", parts[4]), { kind: "events" });
+      events.push({ namespace: parts[4], body: r.body as Record<string, unknown> });
+      return json(res, 201, r.body);
+    }
+    // /apis/coordination.k8s.io/v1/namespaces/{ns}/leases[/{name}]
+    if (parts[0] === "apis" && parts[1] === "coordination.k8s.io" && parts[5] === "leases") {
+      const ns = parts[4]!;
+      const name = parts[6];
+      const verb = r.method === "GET" ? "get" : r.method === "POST" ? "create" : "update";
+      if (forbidden(verb, "leases")) return status(res, 403, "Forbidden", rbacMessage(verb, "leases", ns), { kind: "leases" });
+      const stored = name ? leases.get(key(ns, name)) : undefined;
+      if (r.method === "GET" && name) return stored ? json(res, 200, stored) : status(res, 404, "NotFound", `leases.coordination.k8s.io "${name}" not found`, { name, kind: "leases" });
+      const body = r.body as { metadata?: { name?: string; resourceVersion?: string }; spec?: Record<string, unknown> };
+      if (r.method === "POST") {
+        const leaseName = body.metadata?.name ?? "";
+        if (leases.has(key(ns, leaseName))) return status(res, 409, "AlreadyExists", `leases.coordination.k8s.io "${leaseName}" already exists`, { name: leaseName, kind: "leases" });
+        const lease = { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: leaseName, namespace: ns, resourceVersion: String(++resourceVersion) }, spec: body.spec ?? {} };
+        leases.set(key(ns, leaseName), lease);
+        return json(res, 201, lease);
+      }
+      if (r.method === "PUT" && name) {
+        if (!stored) return status(res, 404, "NotFound", `leases.coordination.k8s.io "${name}" not found`, { name, kind: "leases" });
+        if (body.metadata?.resourceVersion !== stored.metadata.resourceVersion) {
+          return status(res, 409, "Conflict", `Operation cannot be fulfilled on leases.coordination.k8s.io "${name}": the object has been modified; please apply your changes to the latest version and try again`, { name, kind: "leases" });
+        }
+        const lease = { ...stored, metadata: { ...stored.metadata, resourceVersion: String(++resourceVersion) }, spec: body.spec ?? {} };
+        leases.set(key(ns, name), lease);
+        return json(res, 200, lease);
+      }
+    }
     // /api/v1/namespaces/{ns}/pods/{name}:{port}/proxy/{path}
     if (parts[0] === "api" && parts[2] === "namespaces" && parts[4] === "pods" && parts[6] === "proxy") {
       const ns = decodeURIComponent(parts[3]!);
@@ -266,6 +310,7 @@ export async function startFakeApiServer(options: FakeOptions = {}): Promise<Fak
     if (!(parts[0] === "api" && parts[2] === "namespaces" && parts[4] === "pods" && parts[6] === "exec")) return refuse(404, "NotFound", "the server could not find the requested resource");
     const [ns, name] = [parts[3]!, parts[5]!];
     if (forbidden("create", "pods/exec")) return refuse(403, "Forbidden", rbacMessage("create", "pods/exec", ns));
+    if (options.refuseExec) return refuse(options.refuseExec.code, "Forbidden", options.refuseExec.message);
     if (!pods.has(key(ns, name))) return refuse(404, "NotFound", `pods "${name}" not found`);
     const container = url.searchParams.get("container") ?? "";
     const command = url.searchParams.getAll("command");
@@ -289,6 +334,8 @@ export async function startFakeApiServer(options: FakeOptions = {}): Promise<Fak
   return {
     url,
     pods,
+    leases,
+    events,
     requests,
     expireNextContinue: () => {
       expireNext = true;

@@ -45,7 +45,9 @@ async function withServer(options: FakeOptions, body: (server: Awaited<ReturnTyp
   }
 }
 
-const writes = (server: { requests: RecordedRequest[] }) => server.requests.filter((r) => r.method !== "GET");
+/** Writes to the swept objects (not the lock, the access reviews or the Events). */
+const writes = (server: { requests: RecordedRequest[] }) =>
+  server.requests.filter((r) => r.method !== "GET" && r.method !== "CONNECT" && !/coordination\.k8s\.io|selfsubjectaccessreviews|events\.k8s\.io/.test(r.path));
 
 test("plan -o json: matches the contract's shape, lists the plan, writes nothing", () =>
   withServer({}, async (server) => {
@@ -234,14 +236,79 @@ test("a read-only token: 403 on listing pods -> exit 2 with one line naming the 
     assert.match(result.stderr, /cannot list \/api\/v1\/pods: HTTP 403 Forbidden: .*cannot list resource "pods"/);
   }));
 
-test("forbidden to delete: the action fails with the RBAC message, exit 1", () =>
+test("forbidden to delete: the permission check before the first write stops the run, exit 2, nothing deleted", () =>
   withServer({ forbid: [{ verb: "delete", resource: "pods" }] }, async (s) => {
     const result = await runCli(["sweep", "-o", "json", "-c", CONFIG, "--kubeconfig", s.kubeconfig()]);
-    assert.equal(result.code, 1);
-    const report = parseReport(result.stdout);
-    assert.match(report.actions[0]!.detail, /HTTP 403: .*cannot delete resource "pods"/);
-    assert.equal(s.pods.size, 5 - 1);
+    assert.equal(result.code, 2);
+    assert.equal(result.stderr.trim().split("\n").at(-1), "kube-sweeper: missing permission, nothing was done: delete pods in namespace apps (action delete)");
+    assert.equal(writes(s).length, 0);
+    assert.equal(s.pods.size, 5);
   }));
+
+test("the lock: a sweep takes the Lease before reading and releases it; a held, unexpired Lease makes a second sweep exit 2", () =>
+  withServer({ policyV1: true }, async (s) => {
+    const done = await runCli(["sweep", "-o", "json", "-c", CONFIG, "--kubeconfig", s.kubeconfig()]);
+    assert.equal(done.code, 0, done.stderr);
+    const lease = s.leases.get("default/kube-sweeper")!;
+    assert.equal(lease.spec.holderIdentity, null, "released");
+    const firstLeaseCall = s.requests.findIndex((r) => r.path.includes("/leases"));
+    const firstPodList = s.requests.findIndex((r) => r.path === "/api/v1/pods");
+    assert.ok(firstLeaseCall >= 0 && firstLeaseCall < firstPodList, "the lock is taken before reading");
+
+    const now = new Date().toISOString().replace("Z", "000Z");
+    lease.spec = { holderIdentity: "cronjob-pod-1", leaseDurationSeconds: 600, renewTime: now, acquireTime: now };
+    const blocked = await runCli(["sweep", "-o", "json", "-c", CONFIG, "--kubeconfig", s.kubeconfig()]);
+    assert.equal(blocked.code, 2);
+    assert.match(blocked.stderr, /another sweep holds the lock \(lease default\/kube-sweeper\): holder cronjob-pod-1/);
+    assert.equal(s.pods.size, 2, "the blocked run deleted nothing more");
+
+    lease.spec.renewTime = new Date(Date.now() - 3_600_000).toISOString();
+    s.pods.set("apps/worker-z", buildPod({ name: "worker-z", restarts: 5, state: waiting("CrashLoopBackOff") }));
+    const takeover = await runCli(["sweep", "-o", "json", "-c", CONFIG, "--kubeconfig", s.kubeconfig()]);
+    assert.equal(takeover.code, 0, takeover.stderr);
+    assert.equal(parseReport(takeover.stdout).actions.length, 1);
+  }));
+
+test("plan and dry runs take no lock", () =>
+  withServer({}, async (s) => {
+    await runCli(["plan", "-o", "json", "-c", CONFIG, "--kubeconfig", s.kubeconfig()]);
+    await runCli(["sweep", "-o", "json", "-c", CONFIG, "--kubeconfig", s.kubeconfig(), "--dry-run"]);
+    await runCli(["sweep", "-o", "json", "-c", CONFIG, "--kubeconfig", s.kubeconfig(), "--dry-run=server"]);
+    assert.equal(s.requests.filter((r) => r.path.includes("/leases")).length, 0);
+  }));
+
+test("events: one events.k8s.io/v1 Event per action done, a Warning for a failed one; none in dry runs", () =>
+  withServer(
+    {
+      policyV1: true,
+      intercept: (req, res) => {
+        if (req.method === "DELETE" && req.path.endsWith("/worker-b")) {
+          status(res, 500, "InternalError", "etcdserver: request timed out");
+          return true;
+        }
+        return false;
+      },
+    },
+    async (s) => {
+      await runCli(["sweep", "-o", "json", "-c", CONFIG, "--kubeconfig", s.kubeconfig(), "--dry-run=server"]);
+      assert.equal(s.events.length, 0);
+      const uids = new Map([...s.pods.values()].map((p) => [p.metadata!.name!, p.metadata!.uid!]));
+      const result = await runCli(["sweep", "-o", "json", "-c", CONFIG, "--kubeconfig", s.kubeconfig()]);
+      assert.equal(result.code, 1);
+      const byName = new Map(s.events.map((e) => [(e.body.regarding as { name: string }).name, e]));
+      const a = byName.get("worker-a")!;
+      assert.equal(a.namespace, "apps");
+      assert.equal(a.body.reason, "SweptPod");
+      assert.equal(a.body.type, "Normal");
+      assert.equal(a.body.reportingController, "kube-sweeper.io/kube-sweeper");
+      assert.match(String(a.body.eventTime), /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/);
+      assert.deepEqual(a.body.regarding, { apiVersion: "v1", kind: "Pod", name: "worker-a", uid: uids.get("worker-a"), namespace: "apps" });
+      assert.match(String(a.body.note), /^policy crash-looping: restarts 5 >= 3/);
+      assert.equal(byName.get("api-a")!.body.reason, "EvictedPod");
+      assert.equal(byName.get("worker-b")!.body.type, "Warning");
+      assert.equal(byName.get("worker-b")!.body.reason, "SweptPodFailed");
+    },
+  ));
 
 test("a wrong token: 401 -> exit 2, one line", () =>
   withServer({}, async (s) => {

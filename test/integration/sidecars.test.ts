@@ -73,11 +73,19 @@ test("exec: a command that hangs past the timeout fails, naming the timeout", ()
     assert.ok(Date.now() - started < 15_000);
   }));
 
-test("exec refused by RBAC (403 on pods/exec): failed with the permission named", () =>
+test("exec not permitted (pods/exec): the permission check stops the run before any exec, exit 2", () =>
   withServer({ forbid: [{ verb: "create", resource: "pods/exec" }] }, async (s) => {
     const sweep = await runCli(["sweep", "-o", "json", "-c", execConfig(), "--kubeconfig", s.kubeconfig()]);
+    assert.equal(sweep.code, 2, sweep.stderr);
+    assert.match(sweep.stderr, /missing permission, nothing was done: create pods\/exec in namespace apps \(sidecars: terminate via exec\)/);
+    assert.equal(s.requests.filter((r) => r.method === "CONNECT").length, 0);
+  }));
+
+test("exec refused at the moment of the exec (the upgrade answered 403): failed with the API server's message", () =>
+  withServer({ refuseExec: { code: 403, message: 'admission webhook "exec-guard" denied the request: exec is not allowed in this namespace' } }, async (s) => {
+    const sweep = await runCli(["sweep", "-o", "json", "-c", execConfig(), "--kubeconfig", s.kubeconfig()]);
     assert.equal(sweep.code, 1, sweep.stderr);
-    assert.match(parseReport(sweep.stdout).actions[0]!.detail, /istio-proxy: exec not possible: HTTP 403: .*cannot create resource "pods" subresource "exec"/);
+    assert.match(parseReport(sweep.stdout).actions[0]!.detail, /istio-proxy: exec not possible: HTTP 403: admission webhook "exec-guard" denied the request/);
   }));
 
 test("http: POST :15020/quitquitquit through the pod proxy", () =>

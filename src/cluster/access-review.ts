@@ -1,0 +1,31 @@
+// Before the first write: ask the API server (SelfSubjectAccessReview) whether this identity may do
+// everything the config's actions need, so a missing permission stops the run with nothing done
+// rather than halfway through.
+import type { AuthorizationV1Api, KubeConfig } from "@kubernetes/client-node";
+import type { Permission } from "../deploy/permissions.ts";
+import { callOptions } from "./client-options.ts";
+
+export interface Denied {
+  permission: Permission;
+  namespace: string | undefined;
+}
+
+export async function missingPermissions(kc: KubeConfig, checks: { permission: Permission; namespace: string | undefined }[], timeoutMs: number): Promise<Denied[]> {
+  const lib = await import("@kubernetes/client-node");
+  const api: AuthorizationV1Api = kc.makeApiClient(lib.AuthorizationV1Api);
+  const denied: Denied[] = [];
+  for (const { permission, namespace } of checks) {
+    const [resource, subresource] = permission.resource.split("/");
+    const review = await api.createSelfSubjectAccessReview(
+      { body: { spec: { resourceAttributes: { group: permission.group, resource, subresource, verb: permission.verb, namespace } } } },
+      callOptions(lib.Observable, timeoutMs),
+    );
+    if (!review.status?.allowed) denied.push({ permission, namespace });
+  }
+  return denied;
+}
+
+export function describeDenied(d: Denied): string {
+  const group = d.permission.group ? `.${d.permission.group}` : "";
+  return `${d.permission.verb} ${d.permission.resource}${group}${d.namespace ? ` in namespace ${d.namespace}` : " (cluster-wide)"} (${d.permission.why})`;
+}

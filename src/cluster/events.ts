@@ -1,0 +1,59 @@
+// A Kubernetes Event (events.k8s.io/v1) on the object of every action done, and a Warning for a
+// failed one. Best effort: a missing Event never changes an action's outcome.
+import { hostname } from "node:os";
+import type { EventsV1Api, KubeConfig } from "@kubernetes/client-node";
+import type { Action, ActionKind } from "../plan/types.ts";
+import { callOptions } from "./client-options.ts";
+import { toApiError } from "./api-error.ts";
+
+export const REPORTING_CONTROLLER = "kube-sweeper.io/kube-sweeper";
+
+const REASONS: Record<ActionKind, { reason: string; action: string }> = {
+  delete: { reason: "SweptPod", action: "Delete" },
+  evict: { reason: "EvictedPod", action: "Evict" },
+  terminate: { reason: "SidecarTerminated", action: "TerminateSidecar" },
+  deleteNamespace: { reason: "NamespaceDeleted", action: "Delete" },
+  scaleDown: { reason: "ScaledDown", action: "Scale" },
+  webhook: { reason: "WebhookCalled", action: "Notify" },
+};
+
+export type EventRecorder = (action: Action) => Promise<string | undefined>;
+
+const microTime = (ms: number) => new Date(ms).toISOString().replace(/Z$/, "000Z");
+
+export async function createEventRecorder(kc: KubeConfig, timeoutMs: number, clock: () => number): Promise<EventRecorder> {
+  const lib = await import("@kubernetes/client-node");
+  const api: EventsV1Api = kc.makeApiClient(lib.EventsV1Api);
+  const instance = process.env.POD_NAME ?? hostname();
+  return async (action) => {
+    if (action.status !== "done" && action.status !== "failed") return undefined;
+    const failed = action.status === "failed";
+    const { reason, action: verb } = REASONS[action.action];
+    const pod = action.target.kind === "Pod";
+    // An Event for a cluster-scoped object (a Namespace) goes in the default namespace.
+    const namespace = pod ? action.target.namespace : "default";
+    const note = `${failed ? "failed: " : ""}policy ${action.policy}: ${action.reasons.join("; ")}${action.detail ? ` (${action.detail})` : ""}`.slice(0, 1000);
+    try {
+      await api.createNamespacedEvent(
+        {
+          namespace,
+          body: {
+            metadata: { generateName: `${action.target.name}.` },
+            eventTime: microTime(clock()) as never,
+            reportingController: REPORTING_CONTROLLER,
+            reportingInstance: instance,
+            action: verb,
+            reason: failed ? `${reason}Failed` : reason,
+            type: failed ? "Warning" : "Normal",
+            note,
+            regarding: { apiVersion: "v1", kind: action.target.kind, name: action.target.name, uid: action.target.uid, ...(pod ? { namespace: action.target.namespace } : {}) },
+          },
+        },
+        callOptions(lib.Observable, timeoutMs),
+      );
+      return undefined;
+    } catch (error) {
+      return `event not recorded: ${toApiError(error).message.split("\n")[0]}`;
+    }
+  };
+}

@@ -1,0 +1,96 @@
+// The API permissions a config needs, derived from its policies and actions: the single source
+// for the generated RBAC and for the check a sweep makes before its first write.
+import type { Config } from "../config/schema.ts";
+import { namespacePoliciesOf, podPoliciesOf } from "../plan/collect.ts";
+import type { Action, ActionKind } from "../plan/types.ts";
+
+export interface Permission {
+  group: string;
+  resource: string;
+  verb: string;
+  /** Cluster-scoped resources (nodes, namespaces) cannot be granted by a namespaced Role. */
+  clusterScoped?: boolean;
+  /** Only in the lock's namespace (the Lease). */
+  lockNamespace?: boolean;
+  /** Why: shown in the generated RBAC and in a missing-permission error. */
+  why: string;
+  /** The actions that write with it (checked before the first write); none for reads and the lock. */
+  actions?: ActionKind[];
+  /** Events are written in the target's namespace (or default, for a Namespace target). */
+  events?: boolean;
+}
+
+const ALL_ACTIONS: ActionKind[] = ["delete", "evict", "terminate", "deleteNamespace", "scaleDown", "webhook"];
+
+export interface PermissionOptions {
+  /** The sweep takes a Lease and writes Events. */
+  sweep: boolean;
+}
+
+export function requiredPermissions(config: Config, options: PermissionOptions = { sweep: true }): Permission[] {
+  const out: Permission[] = [];
+  const add = (group: string, resource: string, verbs: string[], why: string, extra: Partial<Permission> = {}) => {
+    for (const verb of verbs) if (!out.some((p) => p.group === group && p.resource === resource && p.verb === verb)) out.push({ group, resource, verb, why, ...extra });
+  };
+  const pods = podPoliciesOf(config);
+  const sidecars = config.policies.filter((p) => p.target === "sidecars");
+  const namespaces = namespacePoliciesOf(config);
+  const managers = config.settings.namespaceManagers;
+  const countsPods = namespaces.some((p) => p.when.podsSucceeded) || managers;
+
+  if (pods.length || sidecars.length || countsPods) add("", "pods", ["list"], "read pods");
+  if (pods.some((p) => p.when.nodeUnhealthyFor !== undefined)) add("", "nodes", ["list"], "nodeUnhealthyFor reads nodes", { clusterScoped: true });
+  if ([...pods, ...sidecars].some((p) => p.match.namespaceSelector) || namespaces.length || managers) {
+    add("", "namespaces", ["list"], "read namespaces", { clusterScoped: true });
+  }
+  if (pods.some((p) => p.action === "delete")) add("", "pods", ["delete"], "action delete", { actions: ["delete"] });
+  if (pods.some((p) => p.action === "evict")) add("", "pods/eviction", ["create"], "action evict", { actions: ["evict"] });
+  for (const p of sidecars) {
+    add("", "pods", ["get"], "sidecars: the pod is read again before acting", { actions: ["terminate"] });
+    if (p.action.via === "exec") add("", "pods/exec", ["get", "create"], "sidecars: terminate via exec", { actions: ["terminate"] });
+    else add("", "pods/proxy", [p.action.http.method === "GET" ? "get" : p.action.http.method === "PUT" ? "update" : "create"], "sidecars: terminate via the pod proxy", { actions: ["terminate"] });
+  }
+  const nsActions = namespaces.map((p) => p.action);
+  const nsKinds: ActionKind[] = ["deleteNamespace", "scaleDown", "webhook"];
+  if (nsActions.length || managers) add("", "namespaces", ["patch"], "record done.<policy> on the namespace", { clusterScoped: true, actions: nsKinds });
+  if (nsActions.some((a) => a.kind === "deleteNamespace") || managers) add("", "namespaces", ["delete"], "action deleteNamespace", { clusterScoped: true, actions: ["deleteNamespace"] });
+  const scaleKinds = new Set(nsActions.flatMap((a) => (a.kind === "scaleDown" ? a.kinds : [])));
+  if (managers) ["Deployment", "StatefulSet"].forEach((k) => scaleKinds.add(k as never));
+  for (const kind of scaleKinds) {
+    const resource = kind === "Deployment" ? "deployments" : "statefulsets";
+    add("apps", resource, ["list", "patch"], `scaleDown: find ${resource} and record their replica counts`, { actions: ["scaleDown"] });
+    add("apps", `${resource}/scale`, ["patch"], `scaleDown: scale ${resource} to 0`, { actions: ["scaleDown"] });
+  }
+  if (managers) add("k8s.consol.de", "namespacemanagers", ["list", "patch"], "NamespaceManager objects: read, then deactivate");
+  if (options.sweep) {
+    add("events.k8s.io", "events", ["create"], "an Event for every action", { actions: ALL_ACTIONS, events: true });
+    add("coordination.k8s.io", "leases", ["get", "create", "update"], "the single-run lock", { lockNamespace: true });
+  }
+  return out;
+}
+
+/** Permissions grouped into RBAC rules: one per API group and resource. */
+export function rulesOf(permissions: Permission[]): { apiGroups: string[]; resources: string[]; verbs: string[] }[] {
+  const rules = new Map<string, { apiGroups: string[]; resources: string[]; verbs: string[] }>();
+  for (const p of permissions) {
+    const key = `${p.group}/${p.resource}`;
+    const rule = rules.get(key) ?? { apiGroups: [p.group], resources: [p.resource], verbs: [] };
+    if (!rule.verbs.includes(p.verb)) rule.verbs.push(p.verb);
+    rules.set(key, rule);
+  }
+  return [...rules.values()];
+}
+
+/** What to ask the API server before the first write: each needed permission where it is needed. */
+export function writeChecks(permissions: Permission[], actions: Action[], withEvents: boolean): { permission: Permission; namespace: string | undefined }[] {
+  const out = new Map<string, { permission: Permission; namespace: string | undefined }>();
+  for (const action of actions) {
+    const own = action.target.kind === "Pod" ? action.target.namespace : action.target.name;
+    for (const permission of permissions) {
+      if (!permission.actions?.includes(action.action) || (permission.events && !withEvents)) continue;
+      const namespace = permission.clusterScoped ? undefined : permission.events ? (action.target.kind === "Pod" ? own : "default") : own;
+      out.set(`${permission.group}/${permission.resource}/${permission.verb}/${namespace ?? ""}`, { permission, namespace });
+    }
+  }
+  return [...out.values()];
+}

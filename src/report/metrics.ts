@@ -1,0 +1,69 @@
+// Metrics for a batch job: counters for one run, written for node-exporter's textfile collector
+// (atomically) and/or pushed to a Pushgateway with pushAdd. A failed run never erases the time
+// of the last success: pushAdd leaves the gauge it does not send, and the textfile carries the
+// previous value over.
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { SweepReport } from "./report.ts";
+
+export const LAST_SUCCESS = "kube_sweeper_last_success_timestamp_seconds";
+
+export interface MetricsTargets {
+  file?: string | undefined;
+  pushgateway?: string | undefined;
+  job?: string;
+}
+
+export async function publishMetrics(report: SweepReport, exitCode: number, targets: MetricsTargets): Promise<string[]> {
+  if (!targets.file && !targets.pushgateway) return [];
+  const { Registry, Counter, Gauge, Pushgateway } = await import("prom-client");
+  const registry = new Registry();
+  const actions = new Counter({ name: "kube_sweeper_actions_total", help: "Actions by policy, action and final status, this run.", labelNames: ["policy", "action", "status"], registers: [registry] });
+  for (const a of report.actions) actions.inc({ policy: a.policy, action: a.action, status: a.status });
+  const evaluated = new Gauge({ name: "kube_sweeper_evaluated_objects", help: "Objects evaluated in the last run.", labelNames: ["kind"], registers: [registry] });
+  evaluated.set({ kind: "pods" }, report.summary.evaluated.pods);
+  evaluated.set({ kind: "namespaces" }, report.summary.evaluated.namespaces);
+  new Gauge({ name: "kube_sweeper_skipped_targets", help: "Targets held back by a protection or a limit in the last run.", registers: [registry] }).set(report.summary.skipped);
+  const seconds = (Date.parse(report.finishedAt) - Date.parse(report.startedAt)) / 1000;
+  new Gauge({ name: "kube_sweeper_run_duration_seconds", help: "Duration of the last run.", registers: [registry] }).set(seconds);
+  new Gauge({ name: "kube_sweeper_last_run_timestamp_seconds", help: "When the last run finished.", registers: [registry] }).set(Date.parse(report.finishedAt) / 1000);
+  new Gauge({ name: "kube_sweeper_last_exit_code", help: "Exit code of the last run.", registers: [registry] }).set(exitCode);
+  const succeeded = exitCode === 0;
+  const lastSuccess = new Gauge({ name: LAST_SUCCESS, help: "When a run last completed with exit code 0.", registers: [registry] });
+  const problems: string[] = [];
+
+  if (targets.file) {
+    const previous = succeeded ? undefined : previousValue(targets.file, LAST_SUCCESS);
+    if (succeeded) lastSuccess.set(Date.parse(report.finishedAt) / 1000);
+    else if (previous !== undefined) lastSuccess.set(previous);
+    else registry.removeSingleMetric(LAST_SUCCESS);
+    try {
+      // Write beside the target and rename: the collector never reads half a file.
+      const tmp = join(dirname(targets.file), `.${process.pid}.kube-sweeper.prom.tmp`);
+      writeFileSync(tmp, await registry.metrics());
+      renameSync(tmp, targets.file);
+    } catch (error) {
+      problems.push(`metrics file ${targets.file}: ${(error as Error).message}`);
+    }
+  }
+  if (targets.pushgateway) {
+    if (succeeded) lastSuccess.set(Date.parse(report.finishedAt) / 1000);
+    else registry.removeSingleMetric(LAST_SUCCESS);
+    try {
+      await new Pushgateway(targets.pushgateway, { timeout: 10_000 }, registry).pushAdd({ jobName: targets.job ?? "kube-sweeper" });
+    } catch (error) {
+      problems.push(`pushgateway ${targets.pushgateway}: ${(error as Error).message}`);
+    }
+  }
+  return problems;
+}
+
+function previousValue(file: string, metric: string): number | undefined {
+  try {
+    const line = readFileSync(file, "utf8").split("\n").find((l) => l.startsWith(`${metric} `));
+    const value = line ? Number(line.split(" ")[1]) : Number.NaN;
+    return Number.isFinite(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
