@@ -8,9 +8,9 @@ import { registerSweep } from "./commands/sweep.ts";
 import { registerValidate } from "./commands/validate.ts";
 import { registerExplain } from "./commands/explain.ts";
 import { registerRestore } from "./commands/restore.ts";
+import { registerManifests } from "./commands/manifests.ts";
 
-declare const KUBE_SWEEPER_VERSION: string | undefined;
-export const VERSION = typeof KUBE_SWEEPER_VERSION === "string" ? KUBE_SWEEPER_VERSION : "0.0.0-dev";
+import { VERSION } from "./version.ts";
 
 function buildProgram(io: Io, run: (code: Promise<ExitCode>) => void): Command {
   const program = new Command("kube-sweeper")
@@ -34,12 +34,13 @@ function buildProgram(io: Io, run: (code: Promise<ExitCode>) => void): Command {
   registerValidate(program, io, run);
   registerExplain(program, io, run);
   registerRestore(program, io, run);
+  registerManifests(program, io, run);
   return program;
 }
 
 export async function main(argv: string[], io: Io): Promise<ExitCode> {
   if (argv.length === 0) {
-    io.stderr("kube-sweeper: a command is required (plan, sweep, explain, validate, restore); see --help\n");
+    io.stderr("kube-sweeper: a command is required (plan, sweep, explain, validate, restore, manifests); see --help\n");
     return EXIT.usage;
   }
   let pending: Promise<ExitCode> | undefined;
@@ -49,7 +50,7 @@ export async function main(argv: string[], io: Io): Promise<ExitCode> {
   try {
     await program.parseAsync(argv, { from: "user" });
     if (!pending) {
-      io.stderr(`kube-sweeper: a command is required (plan, sweep, explain, validate, restore); see --help\n`);
+      io.stderr(`kube-sweeper: a command is required (plan, sweep, explain, validate, restore, manifests); see --help\n`);
       return EXIT.usage;
     }
     return await pending;
