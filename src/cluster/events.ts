@@ -38,7 +38,8 @@ export async function createEventRecorder(kc: KubeConfig, timeoutMs: number, clo
         {
           namespace,
           body: {
-            metadata: { generateName: `${action.target.name}.` },
+            // The API server validates generateName as a name prefix: a trailing "-" is allowed, "." is not.
+            metadata: { generateName: `${action.target.name.slice(0, 200)}-` },
             eventTime: microTime(clock()) as never,
             reportingController: REPORTING_CONTROLLER,
             reportingInstance: instance,

@@ -196,6 +196,11 @@ export async function startFakeApiServer(options: FakeOptions = {}): Promise<Fak
     }
     if (parts[0] === "apis" && parts[1] === "events.k8s.io" && parts[4] && parts[5] === "events" && r.method === "POST") {
       if (forbidden("create", "events")) return status(res, 403, "Forbidden", rbacMessage("create", "events", parts[4]), { kind: "events" });
+      // As the API server validates it: a generateName is a name prefix (a trailing "-" is allowed).
+      const prefix = String((r.body as { metadata?: { generateName?: string } })?.metadata?.generateName ?? "");
+      if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?-?$/.test(prefix) || prefix.endsWith(".")) {
+        return status(res, 422, "Invalid", `Event "${prefix}x" is invalid: metadata.generateName: Invalid value: "${prefix}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'`);
+      }
       events.push({ namespace: parts[4], body: r.body as Record<string, unknown> });
       return json(res, 201, r.body);
     }
