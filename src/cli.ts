@@ -46,6 +46,8 @@ export async function main(argv: string[], io: Io): Promise<ExitCode> {
   let pending: Promise<ExitCode> | undefined;
   const program = buildProgram(io, (code) => {
     pending = code;
+    // Handled below, after parsing returns; never an unhandled rejection meanwhile.
+    code.catch(() => undefined);
   });
   try {
     await program.parseAsync(argv, { from: "user" });

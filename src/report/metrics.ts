@@ -16,7 +16,9 @@ export interface MetricsTargets {
 
 export async function publishMetrics(report: SweepReport, exitCode: number, targets: MetricsTargets): Promise<string[]> {
   if (!targets.file && !targets.pushgateway) return [];
-  const { Registry, Counter, Gauge, Pushgateway } = await import("prom-client");
+  // prom-client is CommonJS: bundled, its exports arrive on `default`.
+  const loaded = await import("prom-client");
+  const { Registry, Counter, Gauge, Pushgateway } = (loaded as unknown as { default?: typeof loaded }).default ?? loaded;
   const registry = new Registry();
   const actions = new Counter({ name: "kube_sweeper_actions_total", help: "Actions by policy, action and final status, this run.", labelNames: ["policy", "action", "status"], registers: [registry] });
   for (const a of report.actions) actions.inc({ policy: a.policy, action: a.action, status: a.status });

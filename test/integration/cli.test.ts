@@ -2,7 +2,7 @@
 // against the fake API server. Assertions are on the server's state and on the report.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { startFakeApiServer, status, type FakeOptions, type RecordedRequest } from "../fake-apiserver/server.ts";
 import { buildNamespace, buildNode, buildPod, hours, terminated, waiting } from "../fixtures/builders.ts";
 import { hasStackTrace, runCli, writeConfig } from "../helpers/cli.ts";
@@ -451,4 +451,15 @@ test("plan over a snapshot equals the plan over the live server holding the same
     const snap = parseReport((await runCli(["plan", "-o", "json", "-c", CONFIG, "--snapshot", file, "--now", "2026-11-21T10:00:00Z"])).stdout);
     assert.deepEqual(snap.actions, live.actions);
     assert.deepEqual(snap.skipped, live.skipped);
+  }));
+
+test("--metrics-file: the bundled CLI writes the run's metrics atomically", () =>
+  withServer({}, async (s) => {
+    const dir = writeConfig("").replace(/kube-sweeper\.yaml$/, "");
+    const file = `${dir}kube-sweeper.prom`;
+    const result = await runCli(["sweep", "-o", "json", "-c", CONFIG, "--kubeconfig", s.kubeconfig(), "--metrics-file", file]);
+    assert.equal(result.code, 0, result.stderr);
+    const text = readFileSync(file, "utf8");
+    assert.match(text, /^kube_sweeper_actions_total\{policy="crash-looping",action="delete",status="done"\} 2$/m);
+    assert.match(text, /^kube_sweeper_last_exit_code 0$/m);
   }));

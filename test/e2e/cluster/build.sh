@@ -33,7 +33,8 @@ Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
   fi
-  local wanted=(golang-go etcd-server rsync jq openssl curl dpkg-dev golang-github-modern-go-reflect2-dev)
+  # prometheus-pushgateway: the metrics tests push to a real one.
+  local wanted=(golang-go etcd-server rsync jq openssl curl dpkg-dev golang-github-modern-go-reflect2-dev prometheus-pushgateway)
   local missing=() p
   for p in "${wanted[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   # The source index is needed only for a build; runtime needs only the installed packages.
