@@ -4,7 +4,9 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseAllDocuments, stringify } from "yaml";
 import { createDeployment, e2eEnv, ensureNode, freshNamespace, Kube, podState, runningPods, setPodStatus, startKubelet, terminatedState, waitFor } from "./harness.ts";
 import { runCli, writeConfig } from "../helpers/cli.ts";
@@ -143,4 +145,21 @@ test("Events: every action done leaves an events.k8s.io/v1 Event on its object i
   assert.equal(ours[0]!.type, "Normal");
   assert.equal(ours[0]!.regarding.uid, uid);
   assert.match(ours[0]!.note, /^policy crash: restarts 4 >= |^policy crash: container main reason CrashLoopBackOff/);
+});
+
+test("the README's deployment block, run verbatim (kube-sweeper and kubectl on PATH) against this server", async () => {
+  const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+  const marker = readme.indexOf("<!-- verified by test/e2e/operations.e2e.ts");
+  assert.ok(marker > 0, "the README's deployment block is marked");
+  const block = /```sh\n([\s\S]*?)```/.exec(readme.slice(marker))![1]!;
+  const dir = mkdtempSync(join(tmpdir(), "ks-readme-"));
+  const bin = join(dir, "bin");
+  mkdirSync(bin);
+  writeFileSync(join(bin, "kube-sweeper"), `#!/bin/sh\nexec "${process.execPath}" "${new URL("../../dist/main.mjs", import.meta.url).pathname}" "$@"\n`, { mode: 0o755 });
+  writeFileSync(join(bin, "kubectl"), `#!/bin/sh\nexec "${env.kubectl}" "$@"\n`, { mode: 0o755 });
+  writeFileSync(join(dir, "kube-sweeper.yaml"), readFileSync(new URL("../../examples/kube-sweeper.yaml", import.meta.url)));
+  const result = spawnSync("bash", ["-euo", "pipefail", "-c", block], { cwd: dir, encoding: "utf8", env: { PATH: `${bin}:${process.env.PATH}`, KUBECONFIG: env.kubeconfigs.admin, HOME: dir } });
+  assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
+  assert.match(result.stdout, /cronjob\.batch\/kube-sweeper created \(server dry run\)/);
+  assert.match(result.stdout, /clusterrole\.rbac\.authorization\.k8s\.io\/kube-sweeper created \(server dry run\)/);
 });
