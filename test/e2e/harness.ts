@@ -280,3 +280,22 @@ export async function podState(kube: Kube, ns: string, name: string): Promise<{ 
     throw error;
   }
 }
+
+/**
+ * The common set-up of an e2e file: the environment, an admin client, a Ready node and the
+ * stand-in kubelet, started before the file's tests and stopped after them.
+ */
+export function useCluster(hooks: { before: (fn: () => Promise<void>) => void; after: (fn: () => Promise<void>) => void }, nodes = ["e2e-node-1"]): { env: E2eEnv; kube: Kube } {
+  const env = e2eEnv();
+  const kube = new Kube(env);
+  let kubelet: { stop(): Promise<void> } | undefined;
+  hooks.before(async () => {
+    for (const node of nodes) await ensureNode(kube, node);
+    kubelet = startKubelet(kube);
+  });
+  hooks.after(async () => {
+    await kubelet?.stop();
+    kube.close();
+  });
+  return { env, kube };
+}

@@ -6,24 +6,12 @@ import http from "node:http";
 import { createHmac } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
-import { createDeployment, createStatefulSet, e2eEnv, ensureNode, freshNamespace, HttpError, Kube, runningPods, setPodStatus, startKubelet, terminatedState, waitFor } from "./harness.ts";
+import { createDeployment, createStatefulSet, freshNamespace, HttpError, runningPods, setPodStatus, terminatedState, useCluster, waitFor } from "./harness.ts";
 import { runCli, writeConfig } from "../helpers/cli.ts";
 import { parseReport } from "../helpers/report-shape.ts";
 import type { Namespace, Pod } from "../../src/core/k8s.ts";
 
-const env = e2eEnv();
-const kube = new Kube(env);
-let kubelet: { stop(): Promise<void> };
-
-before(async () => {
-  await ensureNode(kube, "e2e-node-1");
-  kubelet = startKubelet(kube);
-});
-
-after(async () => {
-  await kubelet.stop();
-  kube.close();
-});
+const { env, kube } = useCluster({ before, after });
 
 const cli = (args: string[], extraEnv: Record<string, string> = {}) => runCli([...args, "--kubeconfig", env.kubeconfigs.admin], { timeoutMs: 120_000, env: extraEnv });
 

@@ -8,23 +8,11 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseAllDocuments, stringify } from "yaml";
-import { createDeployment, e2eEnv, ensureNode, freshNamespace, Kube, podState, runningPods, setPodStatus, startKubelet, terminatedState, waitFor } from "./harness.ts";
+import { createDeployment, freshNamespace, podState, runningPods, setPodStatus, terminatedState, useCluster, waitFor } from "./harness.ts";
 import { runCli, writeConfig } from "../helpers/cli.ts";
 import { parseReport } from "../helpers/report-shape.ts";
 
-const env = e2eEnv();
-const kube = new Kube(env);
-let kubelet: { stop(): Promise<void> };
-
-before(async () => {
-  await ensureNode(kube, "e2e-node-1");
-  kubelet = startKubelet(kube);
-});
-
-after(async () => {
-  await kubelet.stop();
-  kube.close();
-});
+const { env, kube } = useCluster({ before, after });
 
 const crash = { restarts: 4, ready: false, state: { waiting: { reason: "CrashLoopBackOff" } }, lastState: terminatedState(1) };
 const kubectl = (args: string[], input?: string) => spawnSync(env.kubectl, ["--kubeconfig", env.kubeconfigs.admin, ...args], { input, encoding: "utf8" });

@@ -6,26 +6,13 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import {
-  createBarePod, createDaemonSet, createDeployment, createStatefulSet, e2eEnv, ensureNode, freshNamespace, Kube,
-  podState, runningPods, setNodeReady, setPodStatus, startKubelet, terminatedState, waitFor,
+  createBarePod, createDaemonSet, createDeployment, createStatefulSet, ensureNode, freshNamespace,
+  podState, runningPods, setNodeReady, setPodStatus, terminatedState, useCluster, waitFor,
 } from "./harness.ts";
 import { runCli, writeConfig } from "../helpers/cli.ts";
 import { parseReport, type ReportShape } from "../helpers/report-shape.ts";
 
-const env = e2eEnv();
-const kube = new Kube(env);
-let kubelet: { stop(): Promise<void> };
-
-before(async () => {
-  await ensureNode(kube, "e2e-node-1");
-  await ensureNode(kube, "e2e-node-2");
-  kubelet = startKubelet(kube);
-});
-
-after(async () => {
-  await kubelet.stop();
-  kube.close();
-});
+const { env, kube } = useCluster({ before, after }, ["e2e-node-1", "e2e-node-2"]);
 
 const cli = (args: string[], kubeconfig = env.kubeconfigs.admin) => runCli([...args, "--kubeconfig", kubeconfig], { timeoutMs: 120_000 });
 const crash = { restarts: 4, ready: false, state: { waiting: { reason: "CrashLoopBackOff" } }, lastState: terminatedState(1) };

@@ -2,24 +2,12 @@
 // the harness), and the clear error when exec is impossible (there is no kubelet to exec into).
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { e2eEnv, ensureNode, freshNamespace, Kube, podState, startKubelet, waitFor } from "./harness.ts";
+import { freshNamespace, podState, useCluster, waitFor } from "./harness.ts";
 import { runCli, writeConfig } from "../helpers/cli.ts";
 import { parseReport } from "../helpers/report-shape.ts";
 import type { Pod } from "../../src/core/k8s.ts";
 
-const env = e2eEnv();
-const kube = new Kube(env);
-let kubelet: { stop(): Promise<void> };
-
-before(async () => {
-  await ensureNode(kube, "e2e-node-1");
-  kubelet = startKubelet(kube);
-});
-
-after(async () => {
-  await kubelet.stop();
-  kube.close();
-});
+const { env, kube } = useCluster({ before, after });
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 
