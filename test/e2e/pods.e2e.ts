@@ -211,7 +211,7 @@ policies:
   assert.deepEqual(await podState(kube, ns, second!.name), { state: "present", uid: replaced.uid });
 });
 
-test("RBAC: a token that cannot list pods exits 2 naming the permission; a read-only token's deletes fail with exit 1", async () => {
+test("RBAC: a token that cannot list pods exits 2 naming the permission; a read-only token is stopped before any write (exit 2)", async () => {
   const ns = await freshNamespace(kube, "rbac");
   await kube.create(`/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`, {
     metadata: { name: "readonly-view" },
@@ -231,13 +231,16 @@ policies:
   assert.match(nobody.stderr, /User "nobody" cannot list resource "pods" in API group "" in the namespace/);
   assert.equal(nobody.stderr.trim().split("\n").length, 1);
 
+  // A read-only token: the permission check before the first write stops the run, naming what
+  // is missing, and nothing is deleted.
   const serverDry = await cli(["sweep", "-o", "json", "-c", config, "--dry-run=server"], env.kubeconfigs.readonly);
-  assert.equal(serverDry.code, 1, serverDry.stderr);
-  assert.match(parseReport(serverDry.stdout).actions[0]!.detail, /HTTP 403: .*cannot delete resource "pods"/);
+  assert.equal(serverDry.code, 2, serverDry.stderr);
+  assert.match(serverDry.stderr, new RegExp(`missing permission, nothing was done: delete pods in namespace ${ns} \\(action delete\\)`));
 
+  // A real sweep takes the lock first: the read-only token may not.
   const readonly = await cli(["sweep", "-o", "json", "-c", config], env.kubeconfigs.readonly);
-  assert.equal(readonly.code, 1, readonly.stderr);
-  assert.match(parseReport(readonly.stdout).actions[0]!.detail, /User "readonly" cannot delete resource "pods"/);
+  assert.equal(readonly.code, 2, readonly.stderr);
+  assert.match(readonly.stderr, /cannot (read|take) the lock \(lease default\/kube-sweeper\): HTTP 403: .*User "readonly" cannot/);
   assert.equal((await podState(kube, ns, pod)).state, "present");
 
   // On this server a plain dryRun=All DELETE of a scheduled pod persists its deletionTimestamp;
