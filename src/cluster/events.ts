@@ -5,6 +5,7 @@ import type { EventsV1Api, KubeConfig } from "@kubernetes/client-node";
 import type { Action, ActionKind } from "../plan/types.ts";
 import { callOptions } from "./client-options.ts";
 import { toApiError } from "./api-error.ts";
+import { microTime } from "../core/clock.ts";
 
 export const REPORTING_CONTROLLER = "kube-sweeper.io/kube-sweeper";
 
@@ -18,8 +19,6 @@ const REASONS: Record<ActionKind, { reason: string; action: string }> = {
 };
 
 export type EventRecorder = (action: Action) => Promise<string | undefined>;
-
-const microTime = (ms: number) => new Date(ms).toISOString().replace(/Z$/, "000Z");
 
 export async function createEventRecorder(kc: KubeConfig, timeoutMs: number, clock: () => number): Promise<EventRecorder> {
   const lib = await import("@kubernetes/client-node");

@@ -5,7 +5,7 @@ import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import type { CoordinationV1Api, KubeConfig } from "@kubernetes/client-node";
 import { ClusterAccessError } from "../errors.ts";
-import { isoSeconds } from "../core/clock.ts";
+import { isoSeconds, microTime } from "../core/clock.ts";
 import { toApiError } from "./api-error.ts";
 import { callOptions } from "./client-options.ts";
 
@@ -20,9 +20,6 @@ interface LeaseObject {
   metadata?: { name?: string; namespace?: string; resourceVersion?: string };
   spec?: { holderIdentity?: string | null; leaseDurationSeconds?: number | null; acquireTime?: string | Date | null; renewTime?: string | Date | null };
 }
-
-/** MicroTime: the API wants microseconds. */
-const microTime = (ms: number) => new Date(ms).toISOString().replace(/Z$/, "000Z");
 
 export async function acquireLock(kc: KubeConfig, where: { namespace: string; name: string }, durationSeconds: number, clock: () => number, timeoutMs: number): Promise<Lock> {
   const lib = await import("@kubernetes/client-node");

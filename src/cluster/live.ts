@@ -5,7 +5,7 @@ import { ClusterAccessError } from "../errors.ts";
 import { nodeHealth, type NamespaceInfo, type NodeHealth } from "../policies/verdict.ts";
 import { ApiError } from "./api-error.ts";
 import type { JsonClient } from "./http.ts";
-import { namespaceInfo, type ClusterView, type NamespaceManagerObject, type PodPage, type ReadScope } from "./view.ts";
+import { namespaceInfo, type ClusterView, type NamespaceManagerObject, type ReadScope } from "./view.ts";
 
 export const PAGE_LIMIT = 500;
 
@@ -130,5 +130,3 @@ export function accessError(error: unknown, doing: string): Error {
   }
   return error as Error;
 }
-
-export type { PodPage };

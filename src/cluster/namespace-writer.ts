@@ -2,7 +2,8 @@
 import type { AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
 import type { LabelSelector } from "../core/selector.ts";
 import { matchesSelector } from "../core/selector.ts";
-import type { ObjectList } from "../core/k8s.ts";
+import type { ObjectMeta } from "../core/k8s.ts";
+import { pagedList, PAGE_LIMIT } from "./live.ts";
 import type { TargetRef } from "../plan/types.ts";
 import { toApiError } from "./api-error.ts";
 import { callOptions, MERGE_PATCH } from "./client-options.ts";
@@ -43,6 +44,11 @@ export interface NamespaceWriter {
 
 const PATHS: Record<WorkloadKind, string> = { Deployment: "deployments", StatefulSet: "statefulsets" };
 
+interface WorkloadObject {
+  metadata?: ObjectMeta;
+  spec?: { replicas?: number };
+}
+
 export async function createNamespaceWriter(kc: KubeConfig, client: JsonClient, timeoutMs: number): Promise<NamespaceWriter> {
   const lib = await import("@kubernetes/client-node");
   const core: CoreV1Api = kc.makeApiClient(lib.CoreV1Api);
@@ -56,12 +62,11 @@ export async function createNamespaceWriter(kc: KubeConfig, client: JsonClient, 
     const out: Workload[] = [];
     for (const kind of ["Deployment", "StatefulSet"] as const) {
       const base = namespace ? `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/${PATHS[kind]}` : `/apis/apps/v1/${PATHS[kind]}`;
-      let token: string | undefined;
-      do {
-        const query = new URLSearchParams({ limit: "500", ...(token ? { continue: token } : {}) });
-        const list = await client.getJson<ObjectList<{ metadata?: { namespace?: string; name?: string; uid?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: { replicas?: number } }>>(`${base}?${query}`);
-        for (const item of list.items ?? []) {
-          out.push({
+      const found: Workload[] = [];
+      for await (const page of pagedList<WorkloadObject>(client, base, PAGE_LIMIT, undefined)) {
+        if (page.restarted) found.length = 0;
+        for (const item of page.items) {
+          found.push({
             kind,
             namespace: item.metadata?.namespace ?? "",
             name: item.metadata?.name ?? "",
@@ -71,8 +76,8 @@ export async function createNamespaceWriter(kc: KubeConfig, client: JsonClient, 
             annotations: item.metadata?.annotations ?? {},
           });
         }
-        token = list.metadata?.continue || undefined;
-      } while (token);
+      }
+      out.push(...found);
     }
     return out;
   };

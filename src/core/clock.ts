@@ -6,6 +6,11 @@ export function parseInstant(value: string | undefined | null): number | undefin
   return Number.isNaN(ms) ? undefined : ms;
 }
 
+/** MicroTime, as Events and Leases want it: RFC 3339 with microseconds. */
+export function microTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/Z$/, "000Z");
+}
+
 export function isoSeconds(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 }

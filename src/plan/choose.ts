@@ -1,5 +1,5 @@
 // One target, every policy's verdict -> at most one candidate action.
-import type { NamespacePolicy, PodPolicy, Schedule, SidecarPolicy } from "../config/schema.ts";
+import type { PodPolicy, Schedule, SidecarPolicy } from "../config/schema.ts";
 import type { SidecarEvaluation } from "../policies/sidecars/evaluate.ts";
 import { scheduleWindow } from "../config/schedule.ts";
 import type { Pod } from "../core/k8s.ts";
@@ -17,10 +17,6 @@ interface Contender {
   schedule: Schedule | undefined;
   reasons: string[];
   protections: string[];
-}
-
-export interface Eligibility {
-  blockers: string[];
 }
 
 /** What holds a matching policy back: protections that still apply to it, and its schedule. */
@@ -99,5 +95,3 @@ export function chooseNamespaceAction(ns: NamespaceInfo, evaluations: NamespaceE
     owner: undefined,
   };
 }
-
-export type { NamespacePolicy };

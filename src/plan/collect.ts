@@ -6,7 +6,7 @@ import type { Pod } from "../core/k8s.ts";
 import { evaluatePolicy } from "../policies/pods/evaluate.ts";
 import { evaluateNamespacePolicy, namespaceInScope } from "../policies/namespaces/evaluate.ts";
 import { PodCounter } from "../policies/namespaces/pod-counter.ts";
-import type { EvaluationContext, NamespaceInfo } from "../policies/verdict.ts";
+import type { EvaluationContext } from "../policies/verdict.ts";
 import type { ClusterView } from "../cluster/view.ts";
 import { chooseAction, chooseNamespaceAction } from "./choose.ts";
 import { namespaceProtections } from "./namespace-protections.ts";
@@ -94,5 +94,3 @@ export async function collectCandidates({ view, config, extraNamespacePolicies =
   }
   return { candidates, evaluatedPods, evaluatedNamespaces, podPolicies, namespacePolicies, found, podCounter: counter };
 }
-
-export type { NamespaceInfo };
