@@ -11,6 +11,8 @@ import { registerRestore } from "./commands/restore.ts";
 import { registerManifests } from "./commands/manifests.ts";
 
 import { VERSION } from "./version.ts";
+import { DEFAULT_BURST, DEFAULT_QPS } from "./cluster/api-policy.ts";
+import { DEFAULT_RETRY } from "./core/retry.ts";
 
 function buildProgram(io: Io, run: (code: Promise<ExitCode>) => void): Command {
   const program = new Command("kube-sweeper")
@@ -25,6 +27,10 @@ function buildProgram(io: Io, run: (code: Promise<ExitCode>) => void): Command {
     .addOption(new Option("--log-format <format>", "log format on stderr").choices(["text", "json"]).default("text"))
     .addOption(new Option("--log-level <level>", "log level").choices(LOG_LEVELS).default("info"))
     .option("--request-timeout <duration>", "timeout of each API request", "30s")
+    .option("--qps <n>", "API requests per second at most, as client-go's QPS (0: no limit)", String(DEFAULT_QPS))
+    .option("--burst <n>", "API requests allowed in a burst above --qps", String(DEFAULT_BURST))
+    .option("--retries <n>", "retries of a failed request that is safe to repeat (429, 5xx, no answer), with backoff", String(DEFAULT_RETRY.attempts - 1))
+    .option("--insecure-skip-tls-verify", "do not verify the API server's certificate (prints a warning; needed for a kubeconfig that asks for it)")
     .addOption(new Option("--now <time>", "pin the run's clock (RFC 3339), for reproducible plans").hideHelp())
     .showHelpAfterError(false)
     .exitOverride()

@@ -4,21 +4,25 @@
 import type { AuthorizationV1Api, KubeConfig } from "@kubernetes/client-node";
 import type { Permission } from "../deploy/permissions.ts";
 import { callOptions } from "./client-options.ts";
+import type { ApiPolicy } from "./api-policy.ts";
 
 export interface Denied {
   permission: Permission;
   namespace: string | undefined;
 }
 
-export async function missingPermissions(kc: KubeConfig, checks: { permission: Permission; namespace: string | undefined }[], timeoutMs: number): Promise<Denied[]> {
+export async function missingPermissions(kc: KubeConfig, checks: { permission: Permission; namespace: string | undefined }[], api: ApiPolicy): Promise<Denied[]> {
   const lib = await import("@kubernetes/client-node");
-  const api: AuthorizationV1Api = kc.makeApiClient(lib.AuthorizationV1Api);
+  const reviews: AuthorizationV1Api = kc.makeApiClient(lib.AuthorizationV1Api);
   const denied: Denied[] = [];
   for (const { permission, namespace } of checks) {
     const [resource, subresource] = permission.resource.split("/");
-    const review = await api.createSelfSubjectAccessReview(
-      { body: { spec: { resourceAttributes: { group: permission.group, resource, subresource, verb: permission.verb, namespace } } } },
-      callOptions(lib.Observable, timeoutMs),
+    // A review changes nothing: safe to repeat.
+    const review = await api.retrying("SelfSubjectAccessReview", () =>
+      reviews.createSelfSubjectAccessReview(
+        { body: { spec: { resourceAttributes: { group: permission.group, resource, subresource, verb: permission.verb, namespace } } } },
+        callOptions(lib.Observable, api),
+      ),
     );
     if (!review.status?.allowed) denied.push({ permission, namespace });
   }

@@ -4,6 +4,7 @@ import { hostname } from "node:os";
 import type { EventsV1Api, KubeConfig } from "@kubernetes/client-node";
 import type { Action, ActionKind } from "../plan/types.ts";
 import { callOptions } from "./client-options.ts";
+import type { ApiPolicy } from "./api-policy.ts";
 import { toApiError } from "./api-error.ts";
 import { microTime } from "../core/clock.ts";
 
@@ -20,7 +21,8 @@ const REASONS: Record<ActionKind, { reason: string; action: string }> = {
 
 export type EventRecorder = (action: Action) => Promise<string | undefined>;
 
-export async function createEventRecorder(kc: KubeConfig, timeoutMs: number, clock: () => number): Promise<EventRecorder> {
+// Not retried: a create with generateName repeated after a lost answer would record it twice.
+export async function createEventRecorder(kc: KubeConfig, policy: ApiPolicy, clock: () => number): Promise<EventRecorder> {
   const lib = await import("@kubernetes/client-node");
   const api: EventsV1Api = kc.makeApiClient(lib.EventsV1Api);
   const instance = process.env.POD_NAME ?? hostname();
@@ -49,7 +51,7 @@ export async function createEventRecorder(kc: KubeConfig, timeoutMs: number, clo
             regarding: { apiVersion: "v1", kind: action.target.kind, name: action.target.name, uid: action.target.uid, ...(pod ? { namespace: action.target.namespace } : {}) },
           },
         },
-        callOptions(lib.Observable, timeoutMs),
+        callOptions(lib.Observable, policy),
       );
       return undefined;
     } catch (error) {

@@ -4,6 +4,7 @@ import http from "node:http";
 import https from "node:https";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { ApiError, apiErrorFromStatus } from "./api-error.ts";
+import type { ApiPolicy } from "./api-policy.ts";
 
 export interface JsonClient {
   server: string;
@@ -11,7 +12,8 @@ export interface JsonClient {
   close(): void;
 }
 
-export async function jsonClient(kc: KubeConfig, timeoutMs: number): Promise<JsonClient> {
+export async function jsonClient(kc: KubeConfig, api: ApiPolicy): Promise<JsonClient> {
+  const timeoutMs = api.timeoutMs;
   const server = kc.getCurrentCluster()!.server.replace(/\/+$/, "");
   const opts: https.RequestOptions = {};
   await kc.applyToHTTPSOptions(opts);
@@ -20,7 +22,7 @@ export async function jsonClient(kc: KubeConfig, timeoutMs: number): Promise<Jso
   const agent = secure ? new https.Agent(agentOptions) : new http.Agent({ keepAlive: true, maxSockets: 4 });
   const headers = { ...(opts.headers as Record<string, string> | undefined), Accept: "application/json" };
 
-  const getJson = <T>(path: string) =>
+  const getOnce = <T>(path: string) =>
     new Promise<T>((resolve, reject) => {
       const url = new URL(server + path);
       const request = (secure ? https : http).request(url, { method: "GET", agent, headers, auth: opts.auth, timeout: timeoutMs }, (res) => {
@@ -30,7 +32,7 @@ export async function jsonClient(kc: KubeConfig, timeoutMs: number): Promise<Jso
         res.on("end", () => {
           const text = Buffer.concat(chunks).toString("utf8");
           const code = res.statusCode ?? 0;
-          if (code < 200 || code >= 300) return reject(apiErrorFromStatus(code, text, `HTTP ${code} for GET ${path}`));
+          if (code < 200 || code >= 300) return reject(apiErrorFromStatus(code, text, `HTTP ${code} for GET ${path}`, res.headers["retry-after"]));
           try {
             resolve(JSON.parse(text) as T);
           } catch {
@@ -42,6 +44,9 @@ export async function jsonClient(kc: KubeConfig, timeoutMs: number): Promise<Jso
       request.on("error", (error) => reject(error instanceof ApiError ? error : new ApiError(0, "NetworkError", `${error.message} (${server})`)));
       request.end();
     });
+
+  // Reads are always safe to repeat.
+  const getJson = <T>(path: string) => api.retrying(`GET ${path.split("?")[0]}`, () => api.limiter.take().then(() => getOnce<T>(path)));
 
   return { server, getJson, close: () => agent.destroy() };
 }

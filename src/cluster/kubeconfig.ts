@@ -10,6 +10,8 @@ export interface KubeConfigOptions {
   kubeconfig?: string | undefined;
   context?: string | undefined;
   env: NodeJS.ProcessEnv;
+  /** --insecure-skip-tls-verify: the only way TLS verification is turned off. */
+  insecure?: boolean;
 }
 
 const SERVICE_ACCOUNT_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token";
@@ -43,6 +45,11 @@ export async function loadKubeConfig(options: KubeConfigOptions): Promise<KubeCo
   }
   const cluster = kc.getCurrentCluster();
   if (!cluster?.server) throw new ClusterAccessError("kubeconfig has no current cluster with a server address (set current-context or use --context)");
+  if (cluster.skipTLSVerify && !options.insecure) {
+    throw new ClusterAccessError(`kubeconfig cluster "${cluster.name}" sets insecure-skip-tls-verify; kube-sweeper verifies TLS unless --insecure-skip-tls-verify is given`);
+  }
+  // The client reads this field for its own requests; the plain JSON reads take it from applyToHTTPSOptions.
+  if (options.insecure) (cluster as { skipTLSVerify: boolean }).skipTLSVerify = true;
   return kc;
 }
 

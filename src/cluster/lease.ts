@@ -8,10 +8,12 @@ import { ClusterAccessError } from "../errors.ts";
 import { isoSeconds, microTime } from "../core/clock.ts";
 import { toApiError } from "./api-error.ts";
 import { callOptions } from "./client-options.ts";
+import type { ApiPolicy } from "./api-policy.ts";
 
 export interface Lock {
   holder: string;
-  release(): Promise<void>;
+  /** Resolves to a problem when the lease could not be released (it then expires by itself). */
+  release(): Promise<string | undefined>;
 }
 
 export class LockHeldError extends Error {}
@@ -21,10 +23,11 @@ interface LeaseObject {
   spec?: { holderIdentity?: string | null; leaseDurationSeconds?: number | null; acquireTime?: string | Date | null; renewTime?: string | Date | null };
 }
 
-export async function acquireLock(kc: KubeConfig, where: { namespace: string; name: string }, durationSeconds: number, clock: () => number, timeoutMs: number): Promise<Lock> {
+export async function acquireLock(kc: KubeConfig, where: { namespace: string; name: string }, durationSeconds: number, clock: () => number, policy: ApiPolicy): Promise<Lock> {
   const lib = await import("@kubernetes/client-node");
   const api: CoordinationV1Api = kc.makeApiClient(lib.CoordinationV1Api);
-  const options = () => callOptions(lib.Observable, timeoutMs);
+  const options = () => callOptions(lib.Observable, policy);
+  const read = () => policy.retrying(`read ${where.namespace}/${where.name} lease`, () => api.readNamespacedLease({ name: where.name, namespace: where.namespace }, options())) as Promise<unknown> as Promise<LeaseObject>;
   const holder = `${process.env.POD_NAME ?? hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
   const spec = () => ({ holderIdentity: holder, leaseDurationSeconds: durationSeconds, acquireTime: microTime(clock()), renewTime: microTime(clock()) });
   const what = `lease ${where.namespace}/${where.name}`;
@@ -35,7 +38,7 @@ export async function acquireLock(kc: KubeConfig, where: { namespace: string; na
 
   let current: LeaseObject | undefined;
   try {
-    current = (await api.readNamespacedLease({ name: where.name, namespace: where.namespace }, options())) as unknown as LeaseObject;
+    current = await read();
   } catch (error) {
     if (toApiError(error).code !== 404) throw denied(error, "read");
   }
@@ -61,18 +64,25 @@ export async function acquireLock(kc: KubeConfig, where: { namespace: string; na
     throw denied(error, "take");
   }
 
+  // Taking it is not retried: a create or replace whose answer was lost would look like a
+  // lock someone else holds. Releasing is: a repeated replace finds a newer resourceVersion (409).
   return {
     holder,
     async release() {
       try {
-        const lease = (await api.readNamespacedLease({ name: where.name, namespace: where.namespace }, options())) as unknown as LeaseObject;
-        if (lease.spec?.holderIdentity !== holder) return;
-        await api.replaceNamespacedLease(
-          { name: where.name, namespace: where.namespace, body: { metadata: { name: where.name, resourceVersion: lease.metadata?.resourceVersion }, spec: { holderIdentity: null, leaseDurationSeconds: null, acquireTime: null, renewTime: null } as never } },
-          options(),
+        const lease = await read();
+        if (lease.spec?.holderIdentity !== holder) return undefined;
+        await policy.retrying(`release ${what}`, () =>
+          api.replaceNamespacedLease(
+            { name: where.name, namespace: where.namespace, body: { metadata: { name: where.name, resourceVersion: lease.metadata?.resourceVersion }, spec: { holderIdentity: null, leaseDurationSeconds: null, acquireTime: null, renewTime: null } as never } },
+            options(),
+          ),
         );
-      } catch {
-        // An unreleased lease expires by itself after leaseDurationSeconds.
+        return undefined;
+      } catch (error) {
+        const e = toApiError(error);
+        if (e.code === 409) return undefined;
+        return `the lock (${what}) was not released (${e.code ? `HTTP ${e.code}` : "no answer"}); it expires by itself after ${durationSeconds}s`;
       }
     },
   };

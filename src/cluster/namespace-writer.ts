@@ -8,6 +8,7 @@ import type { TargetRef } from "../plan/types.ts";
 import { toApiError } from "./api-error.ts";
 import { callOptions, MERGE_PATCH } from "./client-options.ts";
 import type { JsonClient } from "./http.ts";
+import type { ApiPolicy } from "./api-policy.ts";
 import { dryRunOutcome, preconditions, writeFailure, type Outcome } from "./pod-writer.ts";
 
 export const ORIGINAL_REPLICAS_ANNOTATION = "kube-sweeper.io/original-replicas";
@@ -49,13 +50,15 @@ interface WorkloadObject {
   spec?: { replicas?: number };
 }
 
-export async function createNamespaceWriter(kc: KubeConfig, client: JsonClient, timeoutMs: number): Promise<NamespaceWriter> {
+// Every write here is safe to repeat, so each is retried: a namespace delete carries its uid, and
+// the patches set absolute values (an annotation, a replica count) on the uid that was read.
+export async function createNamespaceWriter(kc: KubeConfig, client: JsonClient, api: ApiPolicy): Promise<NamespaceWriter> {
   const lib = await import("@kubernetes/client-node");
   const core: CoreV1Api = kc.makeApiClient(lib.CoreV1Api);
   const apps: AppsV1Api = kc.makeApiClient(lib.AppsV1Api);
   const custom: CustomObjectsApi = kc.makeApiClient(lib.CustomObjectsApi);
-  const plain = () => callOptions(lib.Observable, timeoutMs);
-  const merge = () => callOptions(lib.Observable, timeoutMs, MERGE_PATCH);
+  const plain = () => callOptions(lib.Observable, api);
+  const merge = () => callOptions(lib.Observable, api, MERGE_PATCH);
   const dry = (dryRun: boolean) => (dryRun ? "All" : undefined);
 
   const listWorkloads = async (namespace: string | undefined): Promise<Workload[]> => {
@@ -86,8 +89,11 @@ export async function createNamespaceWriter(kc: KubeConfig, client: JsonClient, 
     // The uid in the patch makes it a precondition: a workload replaced since the read is refused.
     const body = { metadata: { uid: w.uid, annotations: { [ORIGINAL_REPLICAS_ANNOTATION]: value } } };
     try {
-      if (w.kind === "Deployment") await apps.patchNamespacedDeployment({ name: w.name, namespace: w.namespace, body, dryRun: dry(dryRun) }, merge());
-      else await apps.patchNamespacedStatefulSet({ name: w.name, namespace: w.namespace, body, dryRun: dry(dryRun) }, merge());
+      await api.retrying(`annotate ${w.kind} ${w.namespace}/${w.name}`, () =>
+        w.kind === "Deployment"
+          ? apps.patchNamespacedDeployment({ name: w.name, namespace: w.namespace, body, dryRun: dry(dryRun) }, merge())
+          : apps.patchNamespacedStatefulSet({ name: w.name, namespace: w.namespace, body, dryRun: dry(dryRun) }, merge()),
+      );
       return { status: "done", detail: "" };
     } catch (error) {
       return writeFailure(toApiError(error), `annotate ${w.kind} ${w.name}`);
@@ -97,8 +103,11 @@ export async function createNamespaceWriter(kc: KubeConfig, client: JsonClient, 
   const scaleTo = async (w: Workload, replicas: number, dryRun: boolean): Promise<Outcome> => {
     const body = { spec: { replicas } };
     try {
-      if (w.kind === "Deployment") await apps.patchNamespacedDeploymentScale({ name: w.name, namespace: w.namespace, body, dryRun: dry(dryRun) }, merge());
-      else await apps.patchNamespacedStatefulSetScale({ name: w.name, namespace: w.namespace, body, dryRun: dry(dryRun) }, merge());
+      await api.retrying(`scale ${w.kind} ${w.namespace}/${w.name}`, () =>
+        w.kind === "Deployment"
+          ? apps.patchNamespacedDeploymentScale({ name: w.name, namespace: w.namespace, body, dryRun: dry(dryRun) }, merge())
+          : apps.patchNamespacedStatefulSetScale({ name: w.name, namespace: w.namespace, body, dryRun: dry(dryRun) }, merge()),
+      );
       return { status: "done", detail: "" };
     } catch (error) {
       return writeFailure(toApiError(error), `scale ${w.kind} ${w.name}`);
@@ -108,7 +117,7 @@ export async function createNamespaceWriter(kc: KubeConfig, client: JsonClient, 
   return {
     async deleteNamespace(target, dryRun) {
       try {
-        await core.deleteNamespace({ name: target.name, dryRun: dry(dryRun), body: { preconditions: preconditions(target, dryRun) } }, plain());
+        await api.retrying(`delete namespace ${target.name}`, () => core.deleteNamespace({ name: target.name, dryRun: dry(dryRun), body: { preconditions: preconditions(target, dryRun) } }, plain()));
         return { status: "done", detail: dryRun ? "server dry run: delete accepted" : "" };
       } catch (error) {
         return dryRun ? dryRunOutcome(toApiError(error), "delete namespace") : writeFailure(toApiError(error), "delete namespace");
@@ -142,13 +151,15 @@ export async function createNamespaceWriter(kc: KubeConfig, client: JsonClient, 
     },
 
     async markDone(target, policy, at) {
-      await core.patchNamespace({ name: target.name, body: { metadata: { uid: target.uid, annotations: { [`kube-sweeper.io/done.${policy}`]: at } } } }, merge());
+      await api.retrying(`annotate namespace ${target.name}`, () => core.patchNamespace({ name: target.name, body: { metadata: { uid: target.uid, annotations: { [`kube-sweeper.io/done.${policy}`]: at } } } }, merge()));
     },
 
     async deactivateManager(ref) {
-      await custom.patchNamespacedCustomObject(
-        { group: "k8s.consol.de", version: "v1beta1", namespace: ref.namespace, plural: "namespacemanagers", name: ref.name, body: { spec: { deactivated: true } } },
-        merge(),
+      await api.retrying(`deactivate NamespaceManager ${ref.namespace}/${ref.name}`, () =>
+        custom.patchNamespacedCustomObject(
+          { group: "k8s.consol.de", version: "v1beta1", namespace: ref.namespace, plural: "namespacemanagers", name: ref.name, body: { spec: { deactivated: true } } },
+          merge(),
+        ),
       );
     },
 

@@ -1,9 +1,10 @@
 // The only code that writes pods. Every write carries the planned uid as a precondition, so
 // a pod deleted and recreated under the same name (a StatefulSet pod) is never hit.
 import type { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
-import { toApiError, type ApiError } from "./api-error.ts";
+import { isDisruptionBudget, toApiError, transient, type ApiError } from "./api-error.ts";
 import type { JsonClient } from "./http.ts";
 import { callOptions } from "./client-options.ts";
+import type { ApiPolicy } from "./api-policy.ts";
 import type { TargetRef } from "../plan/types.ts";
 
 export type WriteStatus = "done" | "gone" | "conflict" | "blocked" | "failed";
@@ -11,6 +12,8 @@ export type WriteStatus = "done" | "gone" | "conflict" | "blocked" | "failed";
 export interface Outcome {
   status: WriteStatus;
   detail: string;
+  /** The API server stopped answering or kept failing, retries included: start no more actions. */
+  stopsRun?: string;
 }
 
 export interface PodWriter {
@@ -36,18 +39,22 @@ export function dryRunOutcome(error: ApiError, verb: string): Outcome {
   return writeFailure(error, verb);
 }
 
-export async function createPodWriter(kc: KubeConfig, client: JsonClient, timeoutMs: number): Promise<PodWriter> {
+// Deletes and evictions carry the planned uid, so repeating one after a lost answer can only
+// find the same pod (or none): they are retried like reads.
+export async function createPodWriter(kc: KubeConfig, client: JsonClient, api: ApiPolicy): Promise<PodWriter> {
   const { CoreV1Api: CoreApi, Observable } = await import("@kubernetes/client-node");
   const core: CoreV1Api = kc.makeApiClient(CoreApi);
-  const options = () => callOptions(Observable, timeoutMs);
+  const options = () => callOptions(Observable, api);
   let evictionVersion: Promise<string> | undefined;
 
   return {
     async deletePod(target, dryRun) {
       try {
-        await core.deleteNamespacedPod(
-          { name: target.name, namespace: target.namespace, dryRun: dryRun ? "All" : undefined, body: { preconditions: preconditions(target, dryRun) } },
-          options(),
+        await api.retrying(`delete pod ${target.namespace}/${target.name}`, () =>
+          core.deleteNamespacedPod(
+            { name: target.name, namespace: target.namespace, dryRun: dryRun ? "All" : undefined, body: { preconditions: preconditions(target, dryRun) } },
+            options(),
+          ),
         );
         return { status: "done", detail: dryRun ? "server dry run: delete accepted" : "" };
       } catch (error) {
@@ -58,7 +65,7 @@ export async function createPodWriter(kc: KubeConfig, client: JsonClient, timeou
       evictionVersion ??= policyVersion(client);
       const apiVersion = await evictionVersion;
       try {
-        await core.createNamespacedPodEviction(
+        await api.retrying(`evict pod ${target.namespace}/${target.name}`, () => core.createNamespacedPodEviction(
           {
             name: target.name,
             namespace: target.namespace,
@@ -71,7 +78,7 @@ export async function createPodWriter(kc: KubeConfig, client: JsonClient, timeou
             },
           },
           options(),
-        );
+        ));
         return { status: "done", detail: `${dryRun ? "server dry run: " : ""}evicted (${apiVersion})` };
       } catch (error) {
         return dryRun ? dryRunOutcome(toApiError(error), `evict (${apiVersion})`) : writeFailure(toApiError(error), "evict");
@@ -92,21 +99,27 @@ async function policyVersion(client: JsonClient): Promise<string> {
 }
 
 export function writeFailure(error: ApiError, verb: string): Outcome {
+  const tries = error.attempts > 1 ? ` (after ${error.attempts} attempts)` : "";
   switch (error.code) {
     case 404:
-      return { status: "gone", detail: "already deleted" };
+      // An earlier attempt that got no answer may have been the one that deleted it.
+      return { status: "gone", detail: error.attempts > 1 ? `gone on attempt ${error.attempts}: an earlier unanswered attempt may have deleted it` : "already deleted" };
     case 409:
       // A uid precondition mismatch: the name now belongs to a new object.
       return { status: "conflict", detail: `object was replaced: ${error.message}` };
     case 429:
       // On eviction, 429 with a DisruptionBudget cause is policy, not overload: never loop on it.
-      if (verb === "evict" && (error.causes.includes("DisruptionBudget") || /disruption budget/i.test(error.message))) {
-        return { status: "blocked", detail: `PodDisruptionBudget: ${error.message}` };
-      }
-      return { status: "failed", detail: `${verb}: too many requests: ${error.message}` };
+      if (verb === "evict" && isDisruptionBudget(error)) return { status: "blocked", detail: `PodDisruptionBudget: ${error.message}` };
+      return { status: "failed", detail: `${verb}: too many requests: ${error.message}${tries}`, stopsRun: "the API server kept answering 429 Too Many Requests" };
     default: {
       const code = error.code === 0 ? "no answer" : `HTTP ${error.code}`;
-      return { status: "failed", detail: `${verb}: ${code}: ${error.message}` };
+      // Unanswered means unknown: the server may have applied it before the connection broke.
+      const unknown = error.code === 0 ? "; the outcome is unknown" : "";
+      const detail = `${verb}: ${code}: ${error.message}${tries}${unknown}`;
+      // No answer, or a server saying it is unavailable: every further write would wait out the
+      // same retries. A 500 may be about this object alone (an admission webhook), so the run goes on.
+      if (!transient(error).retryable || error.code === 500) return { status: "failed", detail };
+      return { status: "failed", detail, stopsRun: error.code === 0 ? "the API server stopped answering" : `the API server kept answering HTTP ${error.code}` };
     }
   }
 }

@@ -11,6 +11,7 @@ import type { TargetRef } from "../plan/types.ts";
 import { toApiError, type ApiError } from "./api-error.ts";
 import { callOptions } from "./client-options.ts";
 import type { JsonClient } from "./http.ts";
+import type { ApiPolicy } from "./api-policy.ts";
 import { writeFailure, type Outcome } from "./pod-writer.ts";
 
 export interface SidecarTerminator {
@@ -24,7 +25,8 @@ interface ExecStatus {
   details?: { causes?: { reason?: string; message?: string }[] };
 }
 
-export async function createSidecarTerminator(kc: KubeConfig, client: JsonClient, timeoutMs: number, clock: () => number): Promise<SidecarTerminator> {
+export async function createSidecarTerminator(kc: KubeConfig, client: JsonClient, api: ApiPolicy, clock: () => number): Promise<SidecarTerminator> {
+  const timeoutMs = api.timeoutMs;
   const lib = await import("@kubernetes/client-node");
   const { default: WebSocket } = await import("ws");
   // The client turns a refused upgrade into "Unexpected server response: 500" and drops the
@@ -87,7 +89,7 @@ export async function createSidecarTerminator(kc: KubeConfig, client: JsonClient
 
   const proxy = async (pod: TargetRef, http: { port: number; path: string; method: string }, limitMs: number): Promise<string | undefined> => {
     const request = { name: `${pod.name}:${http.port}`, namespace: pod.namespace, path: http.path.replace(/^\/+/, "") };
-    const options = callOptions(lib.Observable, limitMs);
+    const options = callOptions(lib.Observable, { ...api, timeoutMs: limitMs });
     try {
       if (http.method === "GET") await core.connectGetNamespacedPodProxyWithPath(request, options);
       else if (http.method === "PUT") await core.connectPutNamespacedPodProxyWithPath(request, options);

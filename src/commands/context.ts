@@ -9,6 +9,8 @@ import { parseDuration } from "../core/duration.ts";
 import { createLogger, type Logger, type LogLevel } from "../core/log.ts";
 import { ClusterAccessError, UsageError } from "../errors.ts";
 import { jsonClient, type JsonClient } from "../cluster/http.ts";
+import { apiPolicy, type ApiPolicy } from "../cluster/api-policy.ts";
+import { DEFAULT_RETRY } from "../core/retry.ts";
 import { loadKubeConfig, oneLine } from "../cluster/kubeconfig.ts";
 import { readLiveView } from "../cluster/live.ts";
 import { readSnapshot } from "../cluster/snapshot.ts";
@@ -33,6 +35,10 @@ export interface GlobalOptions {
   logFormat: "text" | "json";
   logLevel: LogLevel;
   requestTimeout: string;
+  qps: string;
+  burst: string;
+  retries: string;
+  insecureSkipTlsVerify?: boolean;
   now?: string;
 }
 
@@ -93,14 +99,25 @@ export function readScope(config: Config, namespacesFlag: string[] | undefined):
 export interface Cluster {
   kc: KubeConfig;
   client: JsonClient;
-  timeoutMs: number;
+  api: ApiPolicy;
 }
 
-export async function connect(options: GlobalOptions, io: Io): Promise<Cluster> {
+function numberFlag(flag: string, value: string): number {
+  if (!/^\d+(\.\d+)?$/.test(value)) throw new UsageError(`${flag}: expected a number >= 0, got ${JSON.stringify(value)}`);
+  return Number(value);
+}
+
+export async function connect(options: GlobalOptions, io: Io, log: Logger): Promise<Cluster> {
   const timeoutMs = durationFlag("--request-timeout", options.requestTimeout)!;
-  const kc = await loadKubeConfig({ kubeconfig: options.kubeconfig, context: options.context, env: io.env });
+  if (timeoutMs <= 0) throw new UsageError("--request-timeout: must be more than 0");
+  const qps = numberFlag("--qps", options.qps);
+  const burst = numberFlag("--burst", options.burst);
+  const kc = await loadKubeConfig({ kubeconfig: options.kubeconfig, context: options.context, env: io.env, insecure: options.insecureSkipTlsVerify === true });
+  if (options.insecureSkipTlsVerify) log.warn("TLS verification is off (--insecure-skip-tls-verify): the API server's identity is not checked");
+  const retries = numberFlag("--retries", options.retries);
+  const api = apiPolicy({ timeoutMs, qps, burst: Math.max(1, Math.floor(burst)), retry: { ...DEFAULT_RETRY, attempts: Math.floor(retries) + 1 } }, log);
   try {
-    return { kc, client: await jsonClient(kc, timeoutMs), timeoutMs };
+    return { kc, client: await jsonClient(kc, api), api };
   } catch (error) {
     // Credentials the kubeconfig names but that cannot be used (files, exec plugins, plain HTTP).
     throw new ClusterAccessError(`cannot use kubeconfig credentials: ${oneLine(error)}`);

@@ -42,7 +42,7 @@ export async function prepare({ options, io, log, adjust, find, onConnected }: P
   const loaded = readConfig(options, io, log);
   const config = adjust ? adjust(loaded.config) : loaded.config;
   const scope = readScope(config, options.namespace);
-  const cluster = options.snapshot ? undefined : await connect(options, io);
+  const cluster = options.snapshot ? undefined : await connect(options, io, log);
   if (cluster && onConnected) await onConnected(cluster, config, loaded);
   const view = await openView(options, scope, io, log, cluster);
   log.debug("reading pods", { namespaces: scope.namespaces ?? "all", fieldSelector: scope.podFieldSelector ?? "" });

@@ -79,19 +79,21 @@ async function sweepCommand(options: GlobalOptions, flags: SweepFlags, io: Io): 
   try {
     // Only a real sweep writes, so only a real sweep takes the lock; it is taken before reading,
     // so the plan is made by the one run that will act on it.
-    const takeLock = async (cluster: NonNullable<Prepared["cluster"]>, config: Config, seedDryRun: boolean) => {
+    const onConnected = async (cluster: NonNullable<Prepared["cluster"]>, config: Config, seedDryRun: boolean) => {
+      // No retry wait outlasts the deadline or an interruption.
+      cluster.api.bound(deadline !== undefined ? startedAt + deadline : undefined, interrupt.signal);
       const mode = writeMode(flags.dryRun, seedDryRun);
       if (mode !== "real" || !config.settings.lock.enabled) return;
       const seconds = deadline !== undefined ? Math.ceil(deadline / 1000) + 60 : DEFAULT_LOCK_SECONDS;
       try {
-        lock = await acquireLock(cluster.kc, config.settings.lock, seconds, Date.now, cluster.timeoutMs);
+        lock = await acquireLock(cluster.kc, config.settings.lock, seconds, Date.now, cluster.api);
       } catch (error) {
         if (error instanceof LockHeldError) throw new ClusterAccessError(error.message);
         throw error;
       }
       log.debug(`took the lock ${config.settings.lock.namespace}/${config.settings.lock.name} as ${lock.holder}`);
     };
-    const prepared = await prepare({ options, io, log, adjust, onConnected: (cluster, config, loaded) => takeLock(cluster, config, loaded.dryRun) });
+    const prepared = await prepare({ options, io, log, adjust, onConnected: (cluster, config, loaded) => onConnected(cluster, config, loaded.dryRun) });
     const mode = writeMode(flags.dryRun, prepared.loaded.dryRun);
     const dryRun = mode === "client-dry-run" ? "client" : mode === "server-dry-run" ? "server" : undefined;
     if (dryRun) log.info(`DRY-RUN (${dryRun}): nothing will be changed`);
@@ -120,7 +122,7 @@ async function sweepCommand(options: GlobalOptions, flags: SweepFlags, io: Io): 
     }
     if (mode !== "client-dry-run" && prepared.plan.actions.length > 0) await checkPermissions(prepared, mode === "real");
     const performers = mode === "client-dry-run" || prepared.plan.actions.length === 0 ? unusedPerformers() : await livePerformers(prepared, io, log);
-    const recordEvent = mode === "real" && prepared.plan.actions.length > 0 ? await createEventRecorder(prepared.cluster!.kc, prepared.cluster!.timeoutMs, Date.now) : undefined;
+    const recordEvent = mode === "real" && prepared.plan.actions.length > 0 ? await createEventRecorder(prepared.cluster!.kc, prepared.cluster!.api, Date.now) : undefined;
     const result = await executePlan(prepared.plan, {
       mode,
       performers,
@@ -138,20 +140,22 @@ async function sweepCommand(options: GlobalOptions, flags: SweepFlags, io: Io): 
     });
     if (io.stderrIsTTY && prepared.plan.actions.length > 0) io.stderr("\r\x1b[K");
     prepared.cluster?.client.close();
+    if (result.stopped) log.error(`stopped: ${result.stopped}; ${result.actions.filter((a) => a.status === "planned").length} actions not started; a later run picks them up`);
     const code = result.interrupted ? EXIT.interrupted : result.actions.some((a) => a.status === "failed") ? EXIT.actionFailed : EXIT.ok;
-    return finish(report(result.actions, result.interrupted), code);
+    return finish(report(result.actions, result.interrupted ?? result.stopped), code);
   } finally {
     if (timer) clearTimeout(timer);
     process.off("SIGTERM", onSignal);
     process.off("SIGINT", onSignal);
-    await lock?.release();
+    const problem = await lock?.release();
+    if (problem) log.warn(problem);
   }
 }
 
 /** Every permission the planned writes need, asked of the API server before the first one. */
 async function checkPermissions(prepared: Prepared, withEvents: boolean): Promise<void> {
   const checks = writeChecks(requiredPermissions(prepared.config), prepared.plan.actions, withEvents);
-  const denied = await missingPermissions(prepared.cluster!.kc, checks, prepared.cluster!.timeoutMs);
+  const denied = await missingPermissions(prepared.cluster!.kc, checks, prepared.cluster!.api);
   if (denied.length > 0) {
     throw new ClusterAccessError(`missing permission${denied.length > 1 ? "s" : ""}, nothing was done: ${denied.map(describeDenied).join("; ")}`);
   }
@@ -166,13 +170,13 @@ function unusedPerformers(): Performers {
 
 /** Writers are created (and the client loaded) only for the kinds of action the plan has. */
 async function livePerformers(prepared: Prepared, io: Io, log: ReturnType<typeof makeLogger>): Promise<Performers> {
-  const { kc, client, timeoutMs } = prepared.cluster!;
+  const { kc, client, api } = prepared.cluster!;
   const kinds = new Set<string>(prepared.plan.actions.map((a) => a.action));
   const has = (...wanted: string[]) => wanted.some((k) => kinds.has(k));
   return createPerformers({
-    pods: has("delete", "evict") ? await createPodWriter(kc, client, timeoutMs) : undefined,
-    namespaces: has("deleteNamespace", "scaleDown", "webhook") ? await createNamespaceWriter(kc, client, timeoutMs) : undefined,
-    sidecars: has("terminate") ? await createSidecarTerminator(kc, client, timeoutMs, Date.now) : undefined,
+    pods: has("delete", "evict") ? await createPodWriter(kc, client, api) : undefined,
+    namespaces: has("deleteNamespace", "scaleDown", "webhook") ? await createNamespaceWriter(kc, client, api) : undefined,
+    sidecars: has("terminate") ? await createSidecarTerminator(kc, client, api, Date.now) : undefined,
     namespacePolicies: prepared.collected.namespacePolicies,
     sidecarPolicies: prepared.collected.podPolicies.filter((p) => p.target === "sidecars"),
     managers: prepared.managers,

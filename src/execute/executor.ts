@@ -27,7 +27,10 @@ export interface ExecuteOptions {
 
 export interface ExecutionResult {
   actions: Action[];
+  /** SIGTERM/SIGINT or the deadline: exit 4. */
   interrupted: string | undefined;
+  /** The API server stopped answering or kept failing: the rest was not started (exit 1). */
+  stopped: string | undefined;
 }
 
 export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<ExecutionResult> {
@@ -38,9 +41,10 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
       action.status = "would-do";
       log.info(`DRY-RUN: would ${action.action} ${describeTarget(action)}`, { policy: action.policy });
     }
-    return { actions, interrupted: undefined };
+    return { actions, interrupted: undefined, stopped: undefined };
   }
   let interrupted: string | undefined;
+  let stopped: string | undefined;
   for (let i = 0; i < actions.length; i++) {
     const action = actions[i]!;
     if (signal.aborted) {
@@ -60,6 +64,12 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
     action.status = mode === "server-dry-run" && outcome.status === "done" ? "would-do" : outcome.status;
     const line = `${mode === "server-dry-run" ? "DRY-RUN (server): " : ""}${action.action} ${describeTarget(action)}: ${action.status}`;
     (action.status === "failed" ? log.warn : log.info)(line, { policy: action.policy, ...(action.detail ? { detail: action.detail } : {}) });
+    if (outcome.stopsRun) {
+      // Every further write would wait out the same retries and fail the same way.
+      stopped = outcome.stopsRun;
+      markNotStarted(actions.slice(i + 1), stopped);
+      break;
+    }
     await options.afterAction?.(action);
     // Dry runs change nothing, so there is nothing to pace.
     const isLast = i === actions.length - 1;
@@ -72,7 +82,7 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
       }
     }
   }
-  return { actions, interrupted };
+  return { actions, interrupted, stopped };
 }
 
 function markNotStarted(actions: Action[], why: string): void {

@@ -145,8 +145,9 @@ test("a pod replaced between read and write (new uid, same name) is a conflict a
   ));
 let server: Awaited<ReturnType<typeof startFakeApiServer>> | undefined;
 
-test("a pod already deleted (404) is gone; a 500 is failed and the run exits 1", () =>
-  withServer(
+test("a pod already deleted (404) is gone; a 500 that persists through the retries is failed, the run goes on and exits 1", () => {
+  let tries = 0;
+  return withServer(
     {
       intercept: (req, res) => {
         if (req.method === "DELETE" && req.path.endsWith("/worker-a")) {
@@ -154,6 +155,7 @@ test("a pod already deleted (404) is gone; a 500 is failed and the run exits 1",
           return true;
         }
         if (req.method === "DELETE" && req.path.endsWith("/worker-b")) {
+          tries++;
           status(res, 500, "InternalError", "etcdserver: request timed out");
           return true;
         }
@@ -161,14 +163,16 @@ test("a pod already deleted (404) is gone; a 500 is failed and the run exits 1",
       },
     },
     async (s) => {
-      const result = await runCli(["sweep", "-o", "json", "-c", CONFIG, "--kubeconfig", s.kubeconfig()]);
+      const result = await runCli(["sweep", "-o", "json", "-c", CONFIG, "--kubeconfig", s.kubeconfig(), "--retries", "1"]);
       assert.equal(result.code, 1, result.stderr);
       const report = parseReport(result.stdout);
       assert.deepEqual(report.actions.map((a) => a.status), ["gone", "failed", "done"]);
-      assert.match(report.actions[1]!.detail, /HTTP 500: etcdserver: request timed out/);
+      assert.match(report.actions[1]!.detail, /HTTP 500: etcdserver: request timed out \(after 2 attempts\)/);
+      assert.equal(tries, 2);
       assert.equal(report.summary.failed, 1);
     },
-  ));
+  );
+});
 
 test("sweep --dry-run=server sends every write with dryRun=All and a never-matching resourceVersion, and changes nothing", () =>
   withServer({ policyV1: true }, async (s) => {
@@ -293,7 +297,7 @@ test("events: one events.k8s.io/v1 Event per action done, a Warning for a failed
       await runCli(["sweep", "-o", "json", "-c", CONFIG, "--kubeconfig", s.kubeconfig(), "--dry-run=server"]);
       assert.equal(s.events.length, 0);
       const uids = new Map([...s.pods.values()].map((p) => [p.metadata!.name!, p.metadata!.uid!]));
-      const result = await runCli(["sweep", "-o", "json", "-c", CONFIG, "--kubeconfig", s.kubeconfig()]);
+      const result = await runCli(["sweep", "-o", "json", "-c", CONFIG, "--kubeconfig", s.kubeconfig(), "--retries", "0"]);
       assert.equal(result.code, 1);
       const byName = new Map(s.events.map((e) => [(e.body.regarding as { name: string }).name, e]));
       const a = byName.get("worker-a")!;

@@ -1,0 +1,70 @@
+// How every API request is made: a timeout each, a client-side QPS/burst limit, and retries for
+// the requests that are safe to repeat (reads, and writes carrying a uid precondition or
+// setting an absolute value). The run's deadline and SIGTERM bound every retry wait.
+import type { Logger } from "../core/log.ts";
+import { tokenBucket, type RateLimiter } from "../core/rate-limit.ts";
+import { DEFAULT_RETRY, withRetries, type RetryPolicy } from "../core/retry.ts";
+import { ApiError, toApiError, transient } from "./api-error.ts";
+
+export interface ApiSettings {
+  timeoutMs: number;
+  /** Requests per second; 0 = no limit. */
+  qps: number;
+  burst: number;
+  retry: RetryPolicy;
+}
+
+export const DEFAULT_QPS = 50;
+export const DEFAULT_BURST = 100;
+
+export interface ApiPolicy {
+  readonly timeoutMs: number;
+  readonly limiter: RateLimiter;
+  /** Calls (each attempt already throttled by its transport) and retries transient failures. */
+  retrying<T>(what: string, call: () => Promise<T>): Promise<T>;
+  /** From now on no retry waits past deadlineAt, and an interruption ends any wait. */
+  bound(deadlineAt: number | undefined, signal: AbortSignal | undefined): void;
+}
+
+export function apiPolicy(settings: ApiSettings, log?: Logger): ApiPolicy {
+  const limiter = tokenBucket(settings.qps, settings.burst);
+  let deadlineAt: number | undefined;
+  let signal: AbortSignal | undefined;
+  return {
+    timeoutMs: settings.timeoutMs,
+    limiter,
+    async retrying(what, call) {
+      let attempts = 0;
+      try {
+        return await withRetries(
+          () => {
+            attempts++;
+            return call();
+          },
+          transient,
+          settings.retry,
+          { deadlineAt, signal },
+          (error, retry, delay) => log?.warn(`${what}: ${describe(error)}; retry ${retry} of ${settings.retry.attempts - 1} in ${delay} ms`),
+        );
+      } catch (error) {
+        if (attempts <= 1) throw error;
+        const e = toApiError(error);
+        throw new ApiError(e.code, e.reason, e.message, e.causes, e.retryAfterMs, attempts);
+      }
+    },
+    bound(at, abort) {
+      deadlineAt = at;
+      signal = abort;
+    },
+  };
+}
+
+function describe(error: unknown): string {
+  const e = toApiError(error);
+  return e.code === 0 ? `no answer (${e.message})` : `HTTP ${e.code}${e.reason ? ` ${e.reason}` : ""}`;
+}
+
+/** For tests and one-off tools: no limit, no retries. */
+export function plainPolicy(timeoutMs: number): ApiPolicy {
+  return apiPolicy({ timeoutMs, qps: 0, burst: 0, retry: { ...DEFAULT_RETRY, attempts: 1 } });
+}
