@@ -1,6 +1,7 @@
 // A read-only view of the cluster, taken once per run, from the API or from a snapshot file.
 import type { Namespace, Pod } from "../core/k8s.ts";
 import type { NamespaceInfo, NodeHealth } from "../policies/verdict.ts";
+import { stringMap, text } from "../core/shape.ts";
 
 export interface PodPage {
   items: Pod[];
@@ -46,14 +47,14 @@ export interface ReadScope {
 }
 
 export function namespaceInfo(ns: Namespace): NamespaceInfo {
-  const meta = ns.metadata ?? {};
+  const meta = ns.metadata && typeof ns.metadata === "object" ? ns.metadata : {};
   return {
-    name: meta.name ?? "",
-    uid: meta.uid ?? "",
-    creationTimestamp: meta.creationTimestamp,
-    deletionTimestamp: meta.deletionTimestamp,
-    labels: meta.labels ?? {},
-    annotations: meta.annotations ?? {},
-    phase: ns.status?.phase,
+    name: text(meta.name) ?? "",
+    uid: text(meta.uid) ?? "",
+    creationTimestamp: text(meta.creationTimestamp),
+    deletionTimestamp: text(meta.deletionTimestamp),
+    labels: stringMap(meta.labels),
+    annotations: stringMap(meta.annotations),
+    phase: text(ns.status?.phase),
   };
 }

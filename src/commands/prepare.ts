@@ -51,6 +51,8 @@ export async function prepare({ options, io, log, adjust, find, onConnected }: P
   for (const problem of fromManagers.problems) log.warn(problem);
   const collected = await collectCandidates({ view, config, extraNamespacePolicies: fromManagers.policies, now, self: selfPod(io.env), find, onlyNamespaces: options.namespace, onPage: progress });
   if (progress) io.stderr("\r\x1b[K");
-  const plan = buildPlan({ candidates: collected.candidates, evaluatedPods: collected.evaluatedPods, evaluatedNamespaces: collected.evaluatedNamespaces, settings: config.settings });
+  const built = buildPlan({ candidates: collected.candidates, evaluatedPods: collected.evaluatedPods, evaluatedNamespaces: collected.evaluatedNamespaces, settings: config.settings });
+  if (collected.malformed.length > 0) log.warn(`${collected.malformed.length} malformed objects were not evaluated (listed under skipped)`);
+  const plan = { ...built, skipped: [...collected.malformed, ...built.skipped] };
   return { loaded, config, cluster, view, collected, plan, now, startedAt, managers: fromManagers.managers };
 }

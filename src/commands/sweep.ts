@@ -1,5 +1,5 @@
 import { Option, type Command } from "commander";
-import type { Config } from "../config/schema.ts";
+import { MAX_PAUSE_MS, type Config } from "../config/schema.ts";
 import { EXIT, ClusterAccessError, UsageError, type ExitCode } from "../errors.ts";
 import { createPodWriter } from "../cluster/pod-writer.ts";
 import { createNamespaceWriter } from "../cluster/namespace-writer.ts";
@@ -59,6 +59,9 @@ async function sweepCommand(options: GlobalOptions, flags: SweepFlags, io: Io): 
   const wait = durationFlag("--wait", flags.wait);
   const maxActions = countFlag("--max-actions", flags.maxActions);
   const deadline = durationFlag("--deadline", flags.deadline);
+  // Node fires a timer longer than ~24.8 days at once; a one-shot run never needs a day.
+  if (wait !== undefined && wait > MAX_PAUSE_MS) throw new UsageError("--wait: at most 24h");
+  if (deadline !== undefined && deadline > MAX_PAUSE_MS) throw new UsageError("--deadline: at most 24h");
   if (flags.pushgateway && !/^https?:\/\//.test(flags.pushgateway)) throw new UsageError(`--pushgateway: expected an http(s) URL, got ${JSON.stringify(flags.pushgateway)}`);
   writeMode(flags.dryRun, false); // reject a bad --dry-run before touching the cluster
   const adjust = (config: Config): Config => ({

@@ -48,23 +48,31 @@ function readConfigFile(path: string): string {
   }
 }
 
+// A config is a page of YAML; anything far larger is not one.
+const MAX_CONFIG_BYTES = 1024 * 1024;
+const MAX_SYNTAX_ERRORS = 5;
+
 /** Parses YAML or JSON text; every problem names its path and, where known, its line. */
 export function parseConfigText(text: string, file: string): Config {
+  if (text.length > MAX_CONFIG_BYTES) throw new ConfigError([`${file}: config file larger than 1 MiB`]);
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      doc.errors.map((e) => {
-        const pos = lineCounter.linePos(e.pos[0]);
-        return `${file}:${pos.line}:${pos.col}: not valid YAML: ${firstLine(e.message)}`;
-      }),
-    );
-  }
+  let doc: Document.Parsed;
   let data: unknown;
   try {
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+    if (doc.errors.length > 0) {
+      // One broken bracket can produce thousands of errors; the first ones locate it.
+      const shown = doc.errors.slice(0, MAX_SYNTAX_ERRORS).map((e) => {
+        const pos = lineCounter.linePos(e.pos[0]);
+        return `${file}:${pos.line}:${pos.col}: not valid YAML: ${yamlMessage(e.message)}`;
+      });
+      if (doc.errors.length > MAX_SYNTAX_ERRORS) shown.push(`${file}: ${doc.errors.length - MAX_SYNTAX_ERRORS} more YAML errors not shown`);
+      throw new ConfigError(shown);
+    }
     data = doc.toJS({ maxAliasCount: 100 });
   } catch (error) {
-    throw new ConfigError([`${file}: not valid YAML: ${firstLine((error as Error).message)}`]);
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError([`${file}: not valid YAML: ${yamlMessage((error as Error).message)}`]);
   }
   if (data === null || typeof data !== "object" || Array.isArray(data)) {
     throw new ConfigError([`${file}: the config must be a mapping with "policies" (and optionally "settings")`]);
@@ -130,4 +138,9 @@ export function validateConfigObject(data: unknown, source: string): Config {
   const result = configSchema.safeParse(data, { reportInput: true });
   if (!result.success) throw new ConfigError(result.error.issues.map((issue) => describeIssue(issue, undefined, undefined, source)));
   return result.data;
+}
+
+/** The parser recurses per nesting level; running out of stack means the nesting is absurd. */
+function yamlMessage(message: string): string {
+  return /Maximum call stack size exceeded/.test(message) ? "nested too deeply" : firstLine(message);
 }

@@ -1,5 +1,6 @@
 // The config file's schema. Parsing resolves as it validates: durations become milliseconds,
 // selectors and regular expressions are compiled, so a config that parses is ready to use.
+import { backtrackingRisk } from "../core/safe-regex.ts";
 import * as z from "zod";
 import { DURATION_HINT, DurationError, FOREVER, parseDuration } from "../core/duration.ts";
 import { parseSelector, SelectorError, type LabelSelector } from "../core/selector.ts";
@@ -41,15 +42,24 @@ const regex = z.string().transform((value, ctx) => {
     ctx.addIssue({ code: "custom", message: `regular expression longer than ${MAX_PATTERN_LENGTH} characters` });
     return z.NEVER;
   }
+  let compiled: RegExp;
   try {
-    return new RegExp(value);
+    compiled = new RegExp(value);
   } catch (error) {
     ctx.addIssue({ code: "custom", message: `${JSON.stringify(value)} is not a regular expression: ${(error as Error).message}` });
     return z.NEVER;
   }
+  const risk = backtrackingRisk(value);
+  if (risk) {
+    ctx.addIssue({ code: "custom", message: `${JSON.stringify(value)} is refused: ${risk}` });
+    return z.NEVER;
+  }
+  return compiled;
 });
 
 const nameList = z.array(z.string().min(1));
+
+export const MAX_PAUSE_MS = 86_400_000;
 
 const match = z
   .strictObject({
@@ -91,7 +101,7 @@ const podConditions = z
     unreadyFor: duration.optional(),
     nodeUnhealthyFor: duration.optional(),
   })
-  .refine((when) => Object.values(when).some((v) => v !== undefined), {
+  .refine((when) => Object.values(when ?? {}).some((v) => v !== undefined), {
     message: "at least one condition is required (a policy without conditions would match every pod in scope)",
   });
 
@@ -137,7 +147,7 @@ const namespaceConditions = z
       .strictObject({ selector: labelSelector.optional(), initialDelay: duration.default(0), allowNone: z.boolean().default(true) })
       .optional(),
   })
-  .refine((when) => Object.values(when).some((v) => v !== undefined), {
+  .refine((when) => Object.values(when ?? {}).some((v) => v !== undefined), {
     message: "at least one condition is required (ttl, expires or podsSucceeded)",
   });
 
@@ -169,7 +179,7 @@ const namespaceAction = z
     }),
   )
   .superRefine((action, ctx) => {
-    const given = Object.values(action).filter((v) => v !== undefined).length;
+    const given = Object.values(action ?? {}).filter((v) => v !== undefined).length;
     if (given !== 1) ctx.addIssue({ code: "custom", message: "exactly one of deleteNamespace, scaleDown, webhook is required" });
   })
   .transform((action) => {
@@ -242,7 +252,8 @@ const policy = z
 
 const settings = z
   .strictObject({
-    waitBetweenActions: duration.default(10_000),
+    // A timer longer than ~24.8 days fires at once in Node; a day is already far beyond any use.
+    waitBetweenActions: duration.refine((ms) => ms <= MAX_PAUSE_MS, "at most 24h").default(10_000),
     maxActions: count.optional(),
     maxActionsPerNamespace: count.optional(),
     maxActionsPerOwner: count.optional(),
@@ -282,7 +293,9 @@ export const configSchema = z
       ctx.addIssue({ code: "custom", path: ["policies"], message: "at least one policy is required (or settings.namespaceManagers: true)" });
     }
     const seen = new Set<string>();
+    // Zod runs this check even when an element failed, so an element may still be anything.
     config.policies.forEach((p, i) => {
+      if (!p || typeof p !== "object") return;
       if (seen.has(p.name)) ctx.addIssue({ code: "custom", path: ["policies", i, "name"], message: `duplicate policy name "${p.name}"` });
       seen.add(p.name);
     });

@@ -2,6 +2,7 @@
 // deployment can switch by changing its image. Documented differences: every container is
 // inspected (the reaper looked only at the first), and "unhealthy nodes" reads the Node's Ready
 // condition (the reaper fired on an unready first container).
+import { backtrackingRisk } from "../core/safe-regex.ts";
 import { ConfigError } from "../errors.ts";
 import { parseDuration } from "../core/duration.ts";
 import type { LoadedConfig } from "./load.ts";
@@ -42,6 +43,8 @@ export function configFromSeedEnv(env: NodeJS.ProcessEnv): LoadedConfig {
   if (targetPod) {
     try {
       new RegExp(targetPod);
+      const risk = backtrackingRisk(targetPod);
+      if (risk) problems.push(`env.TARGETPOD: ${JSON.stringify(targetPod)} is refused: ${risk}`);
     } catch (error) {
       problems.push(`env.TARGETPOD: ${JSON.stringify(targetPod)} is not a regular expression: ${(error as Error).message}`);
     }

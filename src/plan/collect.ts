@@ -11,10 +11,13 @@ import type { ClusterView } from "../cluster/view.ts";
 import { chooseAction, chooseNamespaceAction } from "./choose.ts";
 import { namespaceProtections } from "./namespace-protections.ts";
 import { podProtections, type ProtectionContext } from "./protections.ts";
-import type { Candidate } from "./types.ts";
+import type { Candidate, Skipped } from "./types.ts";
+import { text } from "../core/shape.ts";
 
 export interface Collected {
   candidates: Candidate[];
+  /** Objects that could not be evaluated: reported as skipped, never acted on. */
+  malformed: Skipped[];
   evaluatedPods: number;
   evaluatedNamespaces: number;
   /** Pod and sidecar policies, and namespace policies (including any from NamespaceManager objects). */
@@ -57,25 +60,32 @@ export async function collectCandidates({ view, config, extraNamespacePolicies =
   let evaluatedPods = 0;
   let podNamespaces = new Set<string>();
   let found: Pod | undefined;
+  const malformed: Skipped[] = [];
   if (podPolicies.length > 0 || counter.active) {
     for await (const page of view.podPages()) {
       if (page.restarted) {
         candidates = [];
         evaluatedPods = 0;
         podNamespaces = new Set();
+        malformed.length = 0;
         counter.reset();
       }
       for (const pod of page.items) {
         if (!pod || typeof pod !== "object") continue;
         evaluatedPods++;
-        podNamespaces.add(pod.metadata?.namespace ?? "");
-        counter.add(pod);
-        if (find && pod.metadata?.namespace === find.namespace && pod.metadata?.name === find.name) found = pod;
-        if (podPolicies.length === 0) continue;
-        const evaluations = podPolicies.map((policy) => (policy.target === "pods" ? evaluatePolicy(pod, policy, ctx) : evaluateSidecarPolicy(pod, policy, ctx)));
-        if (!evaluations.some((e) => e.matched)) continue;
-        const candidate = chooseAction(pod, evaluations, podProtections(pod, protection), now);
-        if (candidate) candidates.push(candidate);
+        try {
+          podNamespaces.add(text(pod.metadata?.namespace) ?? "");
+          counter.add(pod);
+          if (find && pod.metadata?.namespace === find.namespace && pod.metadata?.name === find.name) found = pod;
+          if (podPolicies.length === 0) continue;
+          const evaluations = podPolicies.map((policy) => (policy.target === "pods" ? evaluatePolicy(pod, policy, ctx) : evaluateSidecarPolicy(pod, policy, ctx)));
+          if (!evaluations.some((e) => e.matched)) continue;
+          const candidate = chooseAction(pod, evaluations, podProtections(pod, protection), now);
+          if (candidate) candidates.push(candidate);
+        } catch (error) {
+          // A field of an unexpected type: never act on an object that cannot be read whole.
+          malformed.push({ policy: "", target: { kind: "Pod", namespace: String(text(pod.metadata?.namespace) ?? ""), name: String(text(pod.metadata?.name) ?? "") }, reason: `malformed object, not evaluated: ${(error as Error).message}` });
+        }
       }
       onPage?.(evaluatedPods);
     }
@@ -92,5 +102,5 @@ export async function collectCandidates({ view, config, extraNamespacePolicies =
       if (candidate) candidates.push(candidate);
     }
   }
-  return { candidates, evaluatedPods, evaluatedNamespaces, podPolicies, namespacePolicies, found, podCounter: counter };
+  return { candidates, malformed, evaluatedPods, evaluatedNamespaces, podPolicies, namespacePolicies, found, podCounter: counter };
 }

@@ -4,6 +4,7 @@ import type { ProtectionOptOut } from "../config/schema.ts";
 import type { Pod } from "../core/k8s.ts";
 import { controllerOf, MIRROR_ANNOTATION, SYSTEM_CRITICAL_CLASSES, SYSTEM_CRITICAL_PRIORITY } from "../core/pod-facts.ts";
 import type { NamespaceInfo } from "../policies/verdict.ts";
+import { text } from "../core/shape.ts";
 
 export const PROTECT_ANNOTATION = "kube-sweeper.io/protect";
 
@@ -21,9 +22,9 @@ export interface Protection {
 }
 
 export function podProtections(pod: Pod, ctx: ProtectionContext): Protection[] {
-  const meta = pod.metadata ?? {};
+  const meta = pod.metadata && typeof pod.metadata === "object" ? pod.metadata : {};
   const out: Protection[] = [];
-  const missing = (["name", "namespace", "uid", "creationTimestamp"] as const).filter((field) => !meta[field]);
+  const missing = (["name", "namespace", "uid", "creationTimestamp"] as const).filter((field) => !text(meta[field]));
   if (missing.length > 0) out.push({ reason: `incomplete object (missing metadata.${missing.join(", metadata.")})` });
   const namespace = meta.namespace ?? "";
   if (ctx.protectedNamespaces.has(namespace)) out.push({ reason: `protected namespace ${namespace}` });

@@ -1,5 +1,6 @@
 // What every check returns: whether it held, and a sentence with the numbers.
 import type { Node, Pod } from "../core/k8s.ts";
+import { list, text } from "../core/shape.ts";
 
 export interface Verdict {
   holds: boolean;
@@ -32,9 +33,10 @@ export interface EvaluationContext {
 }
 
 export function nodeHealth(node: Node): NodeHealth {
-  const ready = node.status?.conditions?.find((c) => c.type === "Ready");
-  const since = ready?.lastTransitionTime ? Date.parse(ready.lastTransitionTime) : undefined;
-  return { ready: ready?.status, since: Number.isNaN(since) ? undefined : since };
+  const ready = list(node.status?.conditions).find((c) => c?.type === "Ready");
+  const transition = text(ready?.lastTransitionTime);
+  const since = transition ? Date.parse(transition) : undefined;
+  return { ready: text(ready?.status), since: Number.isNaN(since) ? undefined : since };
 }
 
 export type PodCheck<P> = (pod: Pod, param: P, ctx: EvaluationContext) => Verdict;

@@ -291,3 +291,40 @@ policies:
     receiver.close();
   }
 });
+
+test("odd API responses: null items, junk entries and objects without metadata plan nothing; a body that is not JSON is a one-line access error", async () => {
+  let mode: "odd" | "html" = "odd";
+  await withServer(
+    {
+      intercept: (req, res) => {
+        if (req.method !== "GET" || !req.path.endsWith("/pods")) return false;
+        if (mode === "html") {
+          res.writeHead(200, { "Content-Type": "text/html" });
+          res.end("<html>proxy login</html>");
+          return true;
+        }
+        res.writeHead(200, { "Content-Type": "application/json" });
+        const future = new Date(Date.now() + 3_600_000).toISOString();
+        res.end(JSON.stringify({ kind: "PodList", metadata: {}, items: [null, 5, "x", { metadata: null }, { metadata: { name: "worker-z", namespace: "apps", uid: "u-1", creationTimestamp: future }, status: { phase: "Running", containerStatuses: [{ name: "main", restartCount: 9, state: { waiting: { reason: "CrashLoopBackOff" } } }] } }, { metadata: { name: "worker-y", namespace: "apps", uid: "u-2" }, status: { conditions: "yes", containerStatuses: { 0: 1 } } }] }));
+        return true;
+      },
+    },
+    async (s) => {
+      const aged = writeConfig(`
+policies:
+  - name: crash-looping
+    target: pods
+    when: {reasons: [CrashLoopBackOff], olderThan: 5m}
+    action: delete
+    ignoreProtections: [bare-pods]
+`);
+      const odd = await runCli(["plan", "-o", "json", "-c", aged, "--kubeconfig", s.kubeconfig()]);
+      assert.equal(odd.code, 0, odd.stderr);
+      assert.deepEqual(parseReport(odd.stdout).actions, []);
+      mode = "html";
+      const html = await runCli(["plan", "-o", "json", "-c", aged, "--kubeconfig", s.kubeconfig()]);
+      assert.equal(html.code, 2);
+      assert.match(html.stderr, /^kube-sweeper: cannot list \/api\/v1\/pods: HTTP 200 BadResponse: GET \/api\/v1\/pods\?limit=500: response is not JSON\n$/);
+    },
+  );
+});
