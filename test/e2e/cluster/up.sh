@@ -69,15 +69,32 @@ start etcd etcd --name e2e --data-dir "$STATE/etcd" \
   --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
   --initial-cluster "e2e=http://127.0.0.1:$ETCD_PEER_PORT" --log-level error
 
-say "starting kube-apiserver on https://127.0.0.1:$API_PORT"
-start kube-apiserver "$BIN/kube-apiserver" \
-  --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
+# The audit log is the server's own record of every write: the fault tests count deletions in it.
+cat >"$STATE/audit-policy.yaml" <<'POLICY'
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+  - level: Metadata
+    verbs: [delete, deletecollection, create, patch, update]
+    resources: [{group: "", resources: [pods, pods/eviction, namespaces]}, {group: apps, resources: [deployments, deployments/scale, statefulsets, statefulsets/scale]}]
+  - level: None
+POLICY
+
+# The API server's command line, kept so that the fault tests can stop and start it again.
+cat >"$STATE/kube-apiserver.sh" <<CMD
+exec "$BIN/kube-apiserver" \\
+  --audit-policy-file "$STATE/audit-policy.yaml" --audit-log-path "$STATE/audit.log" --audit-log-mode blocking \\
+  --etcd-servers "http://127.0.0.1:$ETCD_PORT" \\
   --bind-address 127.0.0.1 --secure-port "$API_PORT" --insecure-port 0 --advertise-address 127.0.0.1 \
   --tls-cert-file "$STATE/apiserver.crt" --tls-private-key-file "$STATE/apiserver.key" \
   --token-auth-file "$STATE/tokens.csv" --authorization-mode Node,RBAC \
   --service-account-key-file "$STATE/sa.pub" --service-account-signing-key-file "$STATE/sa.key" \
   --service-account-issuer https://kubernetes.default.svc \
   --service-cluster-ip-range 10.0.0.0/24 --allow-privileged=true --v=1
+CMD
+say "starting kube-apiserver on https://127.0.0.1:$API_PORT"
+start kube-apiserver bash "$STATE/kube-apiserver.sh"
 
 wait_ready() {
   local i
