@@ -1,6 +1,6 @@
 // A resolved config written back in the config file's own terms (for `validate`).
 import { formatDuration } from "../core/duration.ts";
-import type { Config, NamespacePolicy, PodPolicy, Policy, SidecarPolicy } from "./schema.ts";
+import type { Config, ImagePolicy, NamespacePolicy, PodPolicy, Policy, SidecarPolicy } from "./schema.ts";
 
 type Plain = Record<string, unknown>;
 
@@ -9,8 +9,10 @@ export function describeConfig(config: Config): Plain {
   return {
     apiVersion: "kube-sweeper.io/v1alpha1",
     kind: "SweeperConfig",
-    settings: dropUndefined({ ...s, waitBetweenActions: formatDuration(s.waitBetweenActions) }),
-    policies: config.policies.map((p: Policy) => (p.target === "pods" ? describePolicy(p) : p.target === "namespaces" ? describeNamespacePolicy(p) : describeSidecarPolicy(p))),
+    settings: dropUndefined({ ...s, waitBetweenActions: formatDuration(s.waitBetweenActions), registries: { ...s.registries, timeout: formatDuration(s.registries.timeout) } }),
+    policies: config.policies.map((p: Policy) =>
+      p.target === "pods" ? describePolicy(p) : p.target === "namespaces" ? describeNamespacePolicy(p) : p.target === "sidecars" ? describeSidecarPolicy(p) : describeImagePolicy(p),
+    ),
   };
 }
 
@@ -77,4 +79,16 @@ function describeSidecarPolicy(p: SidecarPolicy): Plain {
 
 function dropUndefined(obj: Plain): Plain {
   return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined));
+}
+
+function describeImagePolicy(p: ImagePolicy): Plain {
+  return dropUndefined({
+    name: p.name,
+    target: p.target,
+    match: dropUndefined({ ...p.match, namespaceSelector: p.match.namespaceSelector?.text, selector: p.match.selector?.text }),
+    images: dropUndefined({ ignore: p.images.ignore.map((r) => r.source), allow: p.images.allow?.map((r) => r.source) }),
+    checkDisabled: p.checkDisabled,
+    action: p.action.kind === "report" ? "report" : { webhook: { ...p.action, kind: undefined, timeout: formatDuration(p.action.timeout) } },
+    schedule: p.schedule ? { ...p.schedule, window: formatDuration(p.schedule.window) } : undefined,
+  });
 }

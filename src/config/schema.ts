@@ -158,6 +158,13 @@ export interface ScaleFilter {
   labels: LabelSelector;
 }
 
+const webhookSpec = z.strictObject({
+  url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }),
+  secretEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name").optional(),
+  timeout: duration.default(10_000),
+  retries: z.number().int().min(0).max(10).default(3),
+});
+
 // `action: deleteNamespace` and `action: {scaleDown: {...}}` are both accepted: a bare name
 // means that action with its defaults.
 const namespaceAction = z
@@ -168,14 +175,7 @@ const namespaceAction = z
       scaleDown: z
         .strictObject({ kinds: z.array(z.enum(WORKLOAD_KINDS)).min(1).default([...WORKLOAD_KINDS]), selector: labelSelector.optional() })
         .optional(),
-      webhook: z
-        .strictObject({
-          url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }),
-          secretEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name").optional(),
-          timeout: duration.default(10_000),
-          retries: z.number().int().min(0).max(10).default(3),
-        })
-        .optional(),
+      webhook: webhookSpec.optional(),
     }),
   )
   .superRefine((action, ctx) => {
@@ -235,8 +235,35 @@ const sidecarPolicy = z.strictObject({
   schedule: schedule.optional(),
 });
 
-const UNIMPLEMENTED_TARGETS = ["images"];
-const TARGETS = ["pods", "namespaces", "sidecars", ...UNIMPLEMENTED_TARGETS];
+export const IMAGE_WORKLOAD_KINDS = ["Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job", "Pod"] as const;
+
+const imagePolicy = z.strictObject({
+  name: policyName,
+  target: z.literal("images"),
+  match: z
+    .strictObject({
+      namespaces: nameList.optional(),
+      namespaceSelector: labelSelector.optional(),
+      excludeNamespaces: nameList.optional(),
+      // On the workload's own labels.
+      selector: labelSelector.optional(),
+      kinds: z.array(z.enum(IMAGE_WORKLOAD_KINDS)).min(1).optional(),
+    })
+    .default({}),
+  // ignore: never checked; allow: when given, only matching images are checked.
+  images: z.strictObject({ ignore: z.array(regex).default([]), allow: z.array(regex).optional() }).default({ ignore: [] }),
+  // Also check workloads that run nothing now (0 replicas, suspended, scheduled nowhere).
+  checkDisabled: z.boolean().default(false),
+  action: z
+    .preprocess((value) => (value === "report" ? { report: {} } : value), z.strictObject({ report: z.strictObject({}).optional(), webhook: webhookSpec.optional() }))
+    .refine((a) => (a.report ? 1 : 0) + (a.webhook ? 1 : 0) === 1, "exactly one of report, webhook is required")
+    .transform((a) => (a.webhook ? { kind: "webhook" as const, ...a.webhook } : { kind: "report" as const }))
+    .default({ kind: "report" }),
+  schedule: schedule.optional(),
+});
+
+const UNIMPLEMENTED_TARGETS: string[] = [];
+const TARGETS = ["pods", "namespaces", "sidecars", "images", ...UNIMPLEMENTED_TARGETS];
 
 const policy = z
   .unknown()
@@ -248,7 +275,7 @@ const policy = z
       ctx.addIssue({ code: "custom", path: ["target"], message: `must be one of ${TARGETS.map((t) => JSON.stringify(t)).join(", ")}, got ${JSON.stringify(target)}` });
     }
   })
-  .pipe(z.discriminatedUnion("target", [podPolicy, namespacePolicy, sidecarPolicy]));
+  .pipe(z.discriminatedUnion("target", [podPolicy, namespacePolicy, sidecarPolicy, imagePolicy]));
 
 const settings = z
   .strictObject({
@@ -264,6 +291,18 @@ const settings = z
     order: z.enum(["oldest-first", "most-restarts-first"]).default("oldest-first"),
     // Also evaluate the namespace manager's NamespaceManager objects (k8s.consol.de/v1beta1).
     namespaceManagers: z.boolean().default(false),
+    // How registries are reached by image checks.
+    registries: z
+      .strictObject({
+        plainHttp: z.array(z.string().min(1)).default([]),
+        skipTLSVerify: z.array(z.string().min(1)).default([]),
+        mirrors: z.record(z.string().min(1), z.string().min(1)).default({}),
+        timeout: duration.refine((ms) => ms > 0, "must be more than 0").default(10_000),
+        concurrency: z.number().int().min(1).max(256).default(16),
+      })
+      .default({ plainHttp: [], skipTLSVerify: [], mirrors: {}, timeout: 10_000, concurrency: 16 }),
+    // Read imagePullSecrets (Secrets and ServiceAccounts) for registry credentials: extra RBAC, so opt-in.
+    registryAuth: z.boolean().default(false),
     // The single-run lock: a coordination.k8s.io/v1 Lease every sweep of this config shares.
     lock: z
       .strictObject({
@@ -278,6 +317,8 @@ const settings = z
     protectedNamespaces: DEFAULT_PROTECTED_NAMESPACES,
     order: "oldest-first",
     namespaceManagers: false,
+    registries: { plainHttp: [], skipTLSVerify: [], mirrors: {}, timeout: 10_000, concurrency: 16 },
+    registryAuth: false,
     lock: { enabled: true, namespace: "default", name: "kube-sweeper" },
   });
 
@@ -307,6 +348,7 @@ export type Policy = Config["policies"][number];
 export type PodPolicy = Extract<Policy, { target: "pods" }>;
 export type NamespacePolicy = Extract<Policy, { target: "namespaces" }>;
 export type SidecarPolicy = Extract<Policy, { target: "sidecars" }>;
+export type ImagePolicy = Extract<Policy, { target: "images" }>;
 export type TerminateAction = SidecarPolicy["action"];
 export type PodConditions = PodPolicy["when"];
 export type NamespaceConditions = NamespacePolicy["when"];

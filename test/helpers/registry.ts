@@ -53,7 +53,7 @@ export async function startRegistry(auth: RegistryAuth): Promise<TestRegistry> {
   const child: ChildProcess = spawn("docker-registry", ["serve", config], { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-  const pushAuth = () => (auth === "none" ? {} : auth === "htpasswd" ? { Authorization: `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString("base64")}` } : {});
+  const pushAuth = (): Record<string, string> => (auth === "none" ? {} : auth === "htpasswd" ? { Authorization: `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString("base64")}` } : {});
   // Waits for the registry: /v2/ answers 200 (open) or 401 (auth).
   for (let i = 0; ; i++) {
     const status = await call("GET", `http://${host}/v2/`, {}).then((r) => r.status, () => 0);

@@ -1,0 +1,107 @@
+// Image policies x workloads -> one check per distinct image, a bounded number at a time.
+import type { ImagePolicy } from "../config/schema.ts";
+import { matchesSelector } from "../core/selector.ts";
+import type { NamespaceInfo } from "../policies/verdict.ts";
+import type { Credential } from "../registry/credentials.ts";
+import { BadImageFormat, parseImage, type ImageRef } from "../registry/reference.ts";
+import type { ImageStatus, RegistryClient } from "../registry/client.ts";
+import { imageUses, type ImageUse, type Workload } from "./workloads.ts";
+
+export interface ImageFinding {
+  /** The normalised reference (registry/repository:tag or @digest). */
+  image: string;
+  status: ImageStatus;
+  detail: string;
+  registryUnavailable?: boolean;
+  workloads: { kind: string; namespace: string; name: string; container: string; image: string }[];
+  policies: string[];
+}
+
+export interface CheckOptions {
+  policies: ImagePolicy[];
+  workloads: Workload[];
+  namespaces: Map<string, NamespaceInfo> | undefined;
+  registry: RegistryClient;
+  /** Pull-secret credentials for a use, when registryAuth is on. */
+  credentialFor?: (use: ImageUse, registry: string) => Promise<Credential | undefined>;
+  concurrency: number;
+  onProgress?: (checked: number, total: number) => void;
+}
+
+export function inScope(policy: ImagePolicy, w: Workload, namespaces: Map<string, NamespaceInfo> | undefined): boolean {
+  const m = policy.match;
+  if (m.kinds && !m.kinds.includes(w.kind)) return false;
+  if (m.namespaces && !m.namespaces.includes(w.namespace)) return false;
+  if (m.excludeNamespaces?.includes(w.namespace)) return false;
+  if (m.namespaceSelector) {
+    const info = namespaces?.get(w.namespace);
+    if (!info || !matchesSelector(m.namespaceSelector.requirements, info.labels)) return false;
+  }
+  if (m.selector && !matchesSelector(m.selector.requirements, w.labels)) return false;
+  return !w.disabled || policy.checkDisabled;
+}
+
+function wanted(policy: ImagePolicy, image: string): boolean {
+  if (policy.images.ignore.some((r) => r.test(image))) return false;
+  return !policy.images.allow || policy.images.allow.some((r) => r.test(image));
+}
+
+export async function checkImages(options: CheckOptions): Promise<ImageFinding[]> {
+  // canonical reference -> its uses and the policies that asked
+  const groups = new Map<string, { ref: ImageRef | undefined; bad?: string; uses: ImageUse[]; policies: Set<string> }>();
+  for (const policy of options.policies) {
+    for (const workload of options.workloads) {
+      if (!inScope(policy, workload, options.namespaces)) continue;
+      for (const use of imageUses(workload)) {
+        if (!wanted(policy, use.image)) continue;
+        let ref: ImageRef | undefined;
+        let bad: string | undefined;
+        try {
+          ref = parseImage(use.image);
+        } catch (error) {
+          if (!(error instanceof BadImageFormat)) throw error;
+          bad = error.message;
+        }
+        const key = ref?.canonical ?? `bad:${use.image}`;
+        const group = groups.get(key) ?? { ref, bad, uses: [], policies: new Set<string>() };
+        group.uses.push(use);
+        group.policies.add(policy.name);
+        groups.set(key, group);
+      }
+    }
+  }
+
+  const entries = [...groups.entries()].sort(([a], [b]) => a.localeCompare(b));
+  const findings: ImageFinding[] = new Array(entries.length);
+  let next = 0;
+  let checked = 0;
+  const worker = async () => {
+    for (;;) {
+      const i = next++;
+      if (i >= entries.length) return;
+      const [key, group] = entries[i]!;
+      const workloads = group.uses
+        .map((u) => ({ kind: u.workload.kind, namespace: u.workload.namespace, name: u.workload.name, container: u.container, image: u.image }))
+        .sort((a, b) => `${a.namespace}/${a.kind}/${a.name}/${a.container}`.localeCompare(`${b.namespace}/${b.kind}/${b.name}/${b.container}`));
+      const base = { image: group.ref?.canonical ?? key.slice(4), workloads, policies: [...group.policies].sort() };
+      if (!group.ref) {
+        findings[i] = { ...base, status: "bad-format", detail: group.bad ?? "not an image reference" };
+      } else {
+        const credential = options.credentialFor ? await firstCredential(group.uses, group.ref.registry, options.credentialFor) : undefined;
+        const result = await options.registry.check(group.ref, credential);
+        findings[i] = { ...base, ...result };
+      }
+      options.onProgress?.(++checked, entries.length);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(options.concurrency, Math.max(1, entries.length)) }, worker));
+  return findings;
+}
+
+async function firstCredential(uses: ImageUse[], registry: string, credentialFor: NonNullable<CheckOptions["credentialFor"]>): Promise<Credential | undefined> {
+  for (const use of uses) {
+    const found = await credentialFor(use, registry);
+    if (found) return found;
+  }
+  return undefined;
+}
