@@ -9,6 +9,7 @@ import { registerValidate } from "./commands/validate.ts";
 import { registerExplain } from "./commands/explain.ts";
 import { registerRestore } from "./commands/restore.ts";
 import { registerManifests } from "./commands/manifests.ts";
+import { registerImages } from "./commands/images.ts";
 
 import { VERSION } from "./version.ts";
 import { DEFAULT_BURST, DEFAULT_QPS } from "./cluster/api-policy.ts";
@@ -41,12 +42,13 @@ function buildProgram(io: Io, run: (code: Promise<ExitCode>) => void): Command {
   registerExplain(program, io, run);
   registerRestore(program, io, run);
   registerManifests(program, io, run);
+  registerImages(program, io, run);
   return program;
 }
 
 export async function main(argv: string[], io: Io): Promise<ExitCode> {
   if (argv.length === 0) {
-    io.stderr("kube-sweeper: a command is required (plan, sweep, explain, validate, restore, manifests); see --help\n");
+    io.stderr("kube-sweeper: a command is required (plan, sweep, explain, validate, images, restore, manifests); see --help\n");
     return EXIT.usage;
   }
   let pending: Promise<ExitCode> | undefined;
@@ -58,7 +60,7 @@ export async function main(argv: string[], io: Io): Promise<ExitCode> {
   try {
     await program.parseAsync(argv, { from: "user" });
     if (!pending) {
-      io.stderr(`kube-sweeper: a command is required (plan, sweep, explain, validate, restore, manifests); see --help\n`);
+      io.stderr(`kube-sweeper: a command is required (plan, sweep, explain, validate, images, restore, manifests); see --help\n`);
       return EXIT.usage;
     }
     return await pending;

@@ -50,6 +50,18 @@ export function readSnapshot(path: string, scope: ReadScope): ClusterView {
   };
 }
 
+/** Every object in a snapshot file, of any kind (List items get their kind from the list). */
+export function snapshotObjects(path: string): { kind?: unknown }[] {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`snapshot ${path}: cannot read (${code === "ENOENT" ? "no such file" : code ?? "error"})`);
+  }
+  return parseJsonDocuments(text, path).flatMap(flatten);
+}
+
 interface KindedObject {
   kind?: unknown;
   items?: unknown;

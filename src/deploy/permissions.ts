@@ -50,6 +50,17 @@ export function requiredPermissions(config: Config, options: PermissionOptions =
     if (p.action.via === "exec") add("", "pods/exec", ["get", "create"], "sidecars: terminate via exec", { actions: ["terminate"] });
     else add("", "pods/proxy", [p.action.http.method === "GET" ? "get" : p.action.http.method === "PUT" ? "update" : "create"], "sidecars: terminate via the pod proxy", { actions: ["terminate"] });
   }
+  const images = config.policies.filter((p) => p.target === "images");
+  const imageResources: Record<string, [string, string]> = { Deployment: ["apps", "deployments"], StatefulSet: ["apps", "statefulsets"], DaemonSet: ["apps", "daemonsets"], CronJob: ["batch", "cronjobs"], Job: ["batch", "jobs"], Pod: ["", "pods"] };
+  for (const p of images) {
+    for (const kind of p.match.kinds ?? Object.keys(imageResources)) add(imageResources[kind]![0], imageResources[kind]![1], ["list"], "images: read workloads' pod templates");
+    if (p.match.namespaceSelector) add("", "namespaces", ["list"], "read namespaces", { clusterScoped: true });
+  }
+  // Pull secrets are Secrets: read only when the config opts in.
+  if (images.length && config.settings.registryAuth) {
+    add("", "serviceaccounts", ["get"], "registryAuth: a workload's service account names its imagePullSecrets");
+    add("", "secrets", ["get"], "registryAuth: imagePullSecrets hold registry credentials");
+  }
   const nsActions = namespaces.map((p) => p.action);
   const nsKinds: ActionKind[] = ["deleteNamespace", "scaleDown", "webhook"];
   if (nsActions.length || managers) add("", "namespaces", ["patch"], "record done.<policy> on the namespace", { clusterScoped: true, actions: nsKinds });

@@ -5,6 +5,7 @@
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { SweepReport } from "./report.ts";
+import type { ImageFinding } from "../images/check.ts";
 
 export const LAST_SUCCESS = "kube_sweeper_last_success_timestamp_seconds";
 
@@ -14,7 +15,27 @@ export interface MetricsTargets {
   job?: string;
 }
 
-export async function publishMetrics(report: SweepReport, exitCode: number, targets: MetricsTargets): Promise<string[]> {
+// The image-availability exporter's gauges, same names and labels, so its alerts keep working.
+const IMAGE_GAUGES = ["available", "absent", "bad_image_format", "registry_unavailable", "authentication_failure", "authorization_failure", "unknown_error"] as const;
+
+function imageGauge(finding: ImageFinding): (typeof IMAGE_GAUGES)[number] {
+  switch (finding.status) {
+    case "available":
+      return "available";
+    case "absent":
+      return "absent";
+    case "bad-format":
+      return "bad_image_format";
+    case "auth-failure":
+      return "authentication_failure";
+    case "authz-failure":
+      return "authorization_failure";
+    default:
+      return finding.registryUnavailable ? "registry_unavailable" : "unknown_error";
+  }
+}
+
+export async function publishMetrics(report: SweepReport, exitCode: number, targets: MetricsTargets, images?: ImageFinding[]): Promise<string[]> {
   if (!targets.file && !targets.pushgateway) return [];
   // prom-client is CommonJS: bundled, its exports arrive on `default`.
   const loaded = await import("prom-client");
@@ -30,6 +51,18 @@ export async function publishMetrics(report: SweepReport, exitCode: number, targ
   new Gauge({ name: "kube_sweeper_run_duration_seconds", help: "Duration of the last run.", registers: [registry] }).set(seconds);
   new Gauge({ name: "kube_sweeper_last_run_timestamp_seconds", help: "When the last run finished.", registers: [registry] }).set(Date.parse(report.finishedAt) / 1000);
   new Gauge({ name: "kube_sweeper_last_exit_code", help: "Exit code of the last run.", registers: [registry] }).set(exitCode);
+  if (images) {
+    const gauges = Object.fromEntries(
+      IMAGE_GAUGES.map((g) => [g, new Gauge({ name: `k8s_image_availability_exporter_${g}`, help: `Container image check result: ${g.replaceAll("_", " ")}.`, labelNames: ["namespace", "container", "image", "kind", "name"], registers: [registry] })]),
+    );
+    for (const finding of images) {
+      const which = imageGauge(finding);
+      for (const w of finding.workloads) {
+        const labels = { namespace: w.namespace, container: w.container, image: w.image, kind: w.kind.toLowerCase(), name: w.name };
+        for (const g of IMAGE_GAUGES) gauges[g]!.set(labels, g === which ? 1 : 0);
+      }
+    }
+  }
   const succeeded = exitCode === 0;
   const lastSuccess = new Gauge({ name: LAST_SUCCESS, help: "When a run last completed with exit code 0.", registers: [registry] });
   const problems: string[] = [];

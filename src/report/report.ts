@@ -3,7 +3,14 @@ import { isoSeconds } from "../core/clock.ts";
 import { API_VERSION } from "../config/schema.ts";
 import type { Action, ActionStatus, Skipped } from "../plan/types.ts";
 
-export type ReportMode = "plan" | "sweep" | "dry-run";
+export type ReportMode = "plan" | "sweep" | "dry-run" | "images";
+
+export interface ImageEntry {
+  image: string;
+  status: string;
+  detail: string;
+  workloads: { kind: string; namespace: string; name: string; container: string }[];
+}
 
 export interface SweepReport {
   apiVersion: typeof API_VERSION;
@@ -27,6 +34,7 @@ export interface SweepReport {
   skipped: Skipped[];
   abortReason?: string;
   interrupted?: string;
+  images?: ImageEntry[];
 }
 
 export interface ReportInput {
