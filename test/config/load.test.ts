@@ -82,7 +82,7 @@ const bad: [string, string, RegExp][] = [
   ["duplicate names", `${minimal}  - name: crash\n    target: pods\n    when: {olderThan: 1m}\n    action: evict\n`, /policies\[1\]\.name: duplicate policy name "crash"/],
   ["bad cron", minimal.replace("action: delete", 'action: delete\n    schedule: {cron: "61 * * * *", window: 1h}'), /policies\[0\]\.schedule\.cron: "61 \* \* \* \*" is not a cron expression/],
   ["bad time zone", minimal.replace("action: delete", 'action: delete\n    schedule: {cron: "0 * * * *", window: 1h, timeZone: Mars/Base}'), /policies\[0\]\.schedule\.cron: time zone "Mars\/Base" is not an IANA time zone/],
-  ["unimplemented target", minimal.replace("target: pods", "target: images"), /policies\[0\]\.target: target "images" is not available in this version/],
+  ["an image policy with a pod policy's keys", minimal.replace("target: pods", "target: images"), /policies\[0\]\.when: unknown key "when"/],
   ["percent over 100", `settings: {abortIfMoreThan: {percent: 150}}\n${minimal}`, /settings\.abortIfMoreThan\.percent/],
   ["huge number", minimal.replace("atLeast: 3", "atLeast: 1e400"), /policies\[0\]\.when\.restarts\.atLeast/],
   ["not a mapping", "- just\n- a list\n", /the config must be a mapping/],
