@@ -3,7 +3,7 @@
 // setting an absolute value). The run's deadline and SIGTERM bound every retry wait.
 import type { Logger } from "../core/log.ts";
 import { tokenBucket, type RateLimiter } from "../core/rate-limit.ts";
-import { DEFAULT_RETRY, withRetries, type RetryPolicy } from "../core/retry.ts";
+import { withRetries, type RetryPolicy } from "../core/retry.ts";
 import { ApiError, toApiError, transient } from "./api-error.ts";
 
 export interface ApiSettings {
@@ -62,9 +62,4 @@ export function apiPolicy(settings: ApiSettings, log?: Logger): ApiPolicy {
 function describe(error: unknown): string {
   const e = toApiError(error);
   return e.code === 0 ? `no answer (${e.message})` : `HTTP ${e.code}${e.reason ? ` ${e.reason}` : ""}`;
-}
-
-/** For tests and one-off tools: no limit, no retries. */
-export function plainPolicy(timeoutMs: number): ApiPolicy {
-  return apiPolicy({ timeoutMs, qps: 0, burst: 0, retry: { ...DEFAULT_RETRY, attempts: 1 } });
 }

@@ -44,12 +44,8 @@ export async function readLiveView({ client, scope, log, pageLimit = PAGE_LIMIT 
 export const NAMESPACE_MANAGERS_PATH = "/apis/k8s.consol.de/v1beta1/namespacemanagers";
 
 async function readNamespaceManagers(client: JsonClient, log: Logger, pageLimit: number): Promise<NamespaceManagerObject[]> {
-  const out: NamespaceManagerObject[] = [];
   try {
-    for await (const page of pagedList<NamespaceManagerObject>(client, NAMESPACE_MANAGERS_PATH, pageLimit, undefined)) {
-      if (page.restarted) out.length = 0;
-      out.push(...page.items);
-    }
+    return await listAll<NamespaceManagerObject>(client, NAMESPACE_MANAGERS_PATH, pageLimit);
   } catch (error) {
     // The CRD is not installed: there is nothing to honour.
     if (error instanceof ApiError && error.code === 404) {
@@ -58,7 +54,6 @@ async function readNamespaceManagers(client: JsonClient, log: Logger, pageLimit:
     }
     throw accessError(error, `list ${NAMESPACE_MANAGERS_PATH}`);
   }
-  return out;
 }
 
 async function readVersion(client: JsonClient): Promise<string> {
@@ -70,7 +65,18 @@ async function readVersion(client: JsonClient): Promise<string> {
   }
 }
 
-async function optionalList<T, V>(
+/** A list read whole, for objects few enough to hold (never pods). Throws ApiError. */
+export async function listAll<T>(client: JsonClient, path: string, limit: number = PAGE_LIMIT): Promise<T[]> {
+  const out: T[] = [];
+  for await (const page of pagedList<T>(client, path, limit, undefined)) {
+    if (page.restarted) out.length = 0;
+    out.push(...page.items);
+  }
+  return out;
+}
+
+/** A list read into a map of summaries; a 403 is tolerated when nothing needs it (undefined then). */
+export async function optionalList<T, V>(
   client: JsonClient,
   path: string,
   needed: boolean,
@@ -78,6 +84,7 @@ async function optionalList<T, V>(
   pageLimit: number,
   entry: (item: T) => [string, V],
 ): Promise<Map<string, V> | undefined> {
+  // Page by page into the map: node objects are large, and only their summary is kept.
   const map = new Map<string, V>();
   try {
     for await (const page of pagedList<T>(client, path, pageLimit, undefined)) {

@@ -3,7 +3,7 @@ import type { AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig } from "@kubern
 import type { LabelSelector } from "../core/selector.ts";
 import { matchesSelector } from "../core/selector.ts";
 import type { ObjectMeta } from "../core/k8s.ts";
-import { pagedList, PAGE_LIMIT } from "./live.ts";
+import { listAll } from "./live.ts";
 import type { TargetRef } from "../plan/types.ts";
 import { toApiError } from "./api-error.ts";
 import { callOptions, MERGE_PATCH } from "./client-options.ts";
@@ -65,22 +65,17 @@ export async function createNamespaceWriter(kc: KubeConfig, client: JsonClient, 
     const out: Workload[] = [];
     for (const kind of ["Deployment", "StatefulSet"] as const) {
       const base = namespace ? `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/${PATHS[kind]}` : `/apis/apps/v1/${PATHS[kind]}`;
-      const found: Workload[] = [];
-      for await (const page of pagedList<WorkloadObject>(client, base, PAGE_LIMIT, undefined)) {
-        if (page.restarted) found.length = 0;
-        for (const item of page.items) {
-          found.push({
-            kind,
-            namespace: item.metadata?.namespace ?? "",
-            name: item.metadata?.name ?? "",
-            uid: item.metadata?.uid ?? "",
-            replicas: item.spec?.replicas ?? 1,
-            labels: item.metadata?.labels ?? {},
-            annotations: item.metadata?.annotations ?? {},
-          });
-        }
+      for (const item of await listAll<WorkloadObject>(client, base)) {
+        out.push({
+          kind,
+          namespace: item.metadata?.namespace ?? "",
+          name: item.metadata?.name ?? "",
+          uid: item.metadata?.uid ?? "",
+          replicas: item.spec?.replicas ?? 1,
+          labels: item.metadata?.labels ?? {},
+          annotations: item.metadata?.annotations ?? {},
+        });
       }
-      out.push(...found);
     }
     return out;
   };

@@ -9,33 +9,24 @@ import { namespaceInfo, type ClusterView, type NamespaceManagerObject, type Read
 const PAGE_SIZE = 500;
 
 export function readSnapshot(path: string, scope: ReadScope): ClusterView {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`snapshot ${path}: cannot read (${code === "ENOENT" ? "no such file" : code ?? "error"})`);
-  }
   const pods: Pod[] = [];
   const nodes: Node[] = [];
   const namespaces: Namespace[] = [];
   const managers: NamespaceManagerObject[] = [];
-  for (const doc of parseJsonDocuments(text, path)) {
-    for (const item of flatten(doc)) {
-      switch (item.kind) {
-        case "Pod":
-          pods.push(item as Pod);
-          break;
-        case "Node":
-          nodes.push(item as Node);
-          break;
-        case "Namespace":
-          namespaces.push(item as Namespace);
-          break;
-        case "NamespaceManager":
-          managers.push(item as NamespaceManagerObject);
-          break;
-      }
+  for (const item of snapshotObjects(path)) {
+    switch (item.kind) {
+      case "Pod":
+        pods.push(item as Pod);
+        break;
+      case "Node":
+        nodes.push(item as Node);
+        break;
+      case "Namespace":
+        namespaces.push(item as Namespace);
+        break;
+      case "NamespaceManager":
+        managers.push(item as NamespaceManagerObject);
+        break;
     }
   }
   const inScope = scope.namespaces ? pods.filter((p) => scope.namespaces!.includes(p.metadata?.namespace ?? "")) : pods;

@@ -3,10 +3,10 @@ import type { Command } from "commander";
 import { existsSync } from "node:fs";
 import { EXIT, UsageError, type ExitCode } from "../errors.ts";
 import { configSchema, IMAGE_WORKLOAD_KINDS, type Config, type ImagePolicy } from "../config/schema.ts";
-import { loadConfig } from "../config/load.ts";
+import { DEFAULT_CONFIG_PATH, loadConfig } from "../config/load.ts";
 import { snapshotObjects } from "../cluster/snapshot.ts";
 import { namespaceInfo } from "../cluster/view.ts";
-import { pagedList, PAGE_LIMIT, accessError } from "../cluster/live.ts";
+import { optionalList, PAGE_LIMIT, accessError } from "../cluster/live.ts";
 import type { Namespace } from "../core/k8s.ts";
 import type { NamespaceInfo } from "../policies/verdict.ts";
 import { checkImages, type ImageFinding } from "../images/check.ts";
@@ -39,14 +39,13 @@ export function registerImages(program: Command, io: Io, run: (code: Promise<Exi
     .action((flags: ImagesFlags, command: Command) => run(imagesCommand(command.optsWithGlobals<GlobalOptions>(), flags, io)));
 }
 
-const DEFAULT_POLICY = { name: "images", target: "images" } as const;
-
 /** The config's image policies; without a config file (or without image policies), every workload in scope. */
 function imagePolicies(options: GlobalOptions, io: Io): { config: Config; policies: ImagePolicy[] } {
+  const fallback = configSchema.parse({ policies: [{ name: "images", target: "images" }] });
   const explicit = options.config ?? io.env.KUBE_SWEEPER_CONFIG;
-  const config = explicit || existsSync("./kube-sweeper.yaml") ? loadConfig({ explicitPath: options.config, env: io.env, fileExists: existsSync }).config : configSchema.parse({ policies: [DEFAULT_POLICY] });
+  const config = explicit || existsSync(DEFAULT_CONFIG_PATH) ? loadConfig({ explicitPath: options.config, env: io.env, fileExists: existsSync }).config : fallback;
   const policies = config.policies.filter((p): p is ImagePolicy => p.target === "images");
-  return { config, policies: policies.length ? policies : (configSchema.parse({ policies: [DEFAULT_POLICY] }).policies as ImagePolicy[]) };
+  return { config, policies: policies.length ? policies : (fallback.policies as ImagePolicy[]) };
 }
 
 export async function imagesCommand(options: GlobalOptions, flags: ImagesFlags, io: Io): Promise<ExitCode> {
@@ -80,10 +79,7 @@ export async function imagesCommand(options: GlobalOptions, flags: ImagesFlags, 
     const client = cluster.client;
     try {
       workloads = await readWorkloads(client, kinds, readIn);
-      if (needNamespaces) {
-        namespaces = new Map();
-        for await (const page of pagedList<Namespace>(client, "/api/v1/namespaces", PAGE_LIMIT, undefined)) for (const n of page.items) namespaces.set(namespaceInfo(n).name, namespaceInfo(n));
-      }
+      if (needNamespaces) namespaces = await optionalList<Namespace, NamespaceInfo>(client, "/api/v1/namespaces", true, log, PAGE_LIMIT, (n) => [n.metadata?.name ?? "", namespaceInfo(n)]);
       const version = await client.getJson<{ gitVersion?: string }>("/version").catch(() => ({ gitVersion: "" }));
       source = { server: client.server, version: version.gitVersion ?? "" };
     } catch (error) {
@@ -111,7 +107,7 @@ export async function imagesCommand(options: GlobalOptions, flags: ImagesFlags, 
   if (progress) io.stderr("\r\x1b[K");
   cluster?.client.close();
 
-  const report = imageReport(findings, { startedAt, source, workloads: workloads.length });
+  const report = imageReport(findings, startedAt, source);
   const failing = findings.filter((f) => f.status === "absent" || f.status === "bad-format");
   const code = flags.failOnFindings && failing.length > 0 ? EXIT.findings : EXIT.ok;
   if (findings.some((f) => f.status === "auth-failure" || f.status === "authz-failure")) {
@@ -123,8 +119,8 @@ export async function imagesCommand(options: GlobalOptions, flags: ImagesFlags, 
   return code;
 }
 
-export function imageReport(findings: ImageFinding[], input: { startedAt: number; source: SweepReport["source"]; workloads: number }): SweepReport {
-  const report = buildReport({ mode: "images", startedAt: input.startedAt, finishedAt: Date.now(), source: input.source, evaluated: { pods: 0, namespaces: 0 }, actions: [], skipped: [] });
+function imageReport(findings: ImageFinding[], startedAt: number, source: SweepReport["source"]): SweepReport {
+  const report = buildReport({ mode: "images", startedAt, finishedAt: Date.now(), source, evaluated: { pods: 0, namespaces: 0 }, actions: [], skipped: [] });
   report.images = findings.map((f) => ({ image: f.image, status: f.status, detail: f.detail, workloads: f.workloads.map(({ kind, namespace, name, container }) => ({ kind, namespace, name, container })) }));
   return report;
 }

@@ -4,7 +4,7 @@
 import type { ObjectMeta } from "../core/k8s.ts";
 import { list, stringMap, text } from "../core/shape.ts";
 import type { JsonClient } from "../cluster/http.ts";
-import { pagedList, PAGE_LIMIT } from "../cluster/live.ts";
+import { listAll } from "../cluster/live.ts";
 import { ApiError } from "../cluster/api-error.ts";
 import type { IMAGE_WORKLOAD_KINDS } from "../config/schema.ts";
 
@@ -92,16 +92,11 @@ export async function readWorkloads(client: JsonClient, kinds: readonly Workload
       const candidates = PATHS[kind].map((p) => p.replace("{ns}", prefix));
       for (const [i, path] of candidates.entries()) {
         try {
-          const found: Workload[] = [];
-          for await (const page of pagedList<RawObject>(client, path, PAGE_LIMIT, undefined)) {
-            if (page.restarted) found.length = 0;
-            for (const item of page.items) {
-              if (!item || typeof item !== "object") continue;
-              const w = toWorkload(kind, item);
-              if (w) found.push(w);
-            }
+          for (const item of await listAll<RawObject>(client, path)) {
+            if (!item || typeof item !== "object") continue;
+            const w = toWorkload(kind, item);
+            if (w) out.push(w);
           }
-          out.push(...found);
           break;
         } catch (error) {
           if (error instanceof ApiError && error.code === 404 && i < candidates.length - 1) continue;

@@ -84,7 +84,7 @@ export async function collectCandidates({ view, config, extraNamespacePolicies =
           if (candidate) candidates.push(candidate);
         } catch (error) {
           // A field of an unexpected type: never act on an object that cannot be read whole.
-          malformed.push({ policy: "", target: { kind: "Pod", namespace: String(text(pod.metadata?.namespace) ?? ""), name: String(text(pod.metadata?.name) ?? "") }, reason: `malformed object, not evaluated: ${(error as Error).message}` });
+          malformed.push({ policy: "", target: { kind: "Pod", namespace: text(pod.metadata?.namespace) ?? "", name: text(pod.metadata?.name) ?? "" }, reason: `malformed object, not evaluated: ${(error as Error).message}` });
         }
       }
       onPage?.(evaluatedPods);
