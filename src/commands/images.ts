@@ -2,21 +2,15 @@
 import type { Command } from "commander";
 import { existsSync } from "node:fs";
 import { EXIT, UsageError, type ExitCode } from "../errors.ts";
-import { configSchema, IMAGE_WORKLOAD_KINDS, type Config, type ImagePolicy } from "../config/schema.ts";
+import { configSchema, type Config, type ImagePolicy } from "../config/schema.ts";
 import { DEFAULT_CONFIG_PATH, loadConfig } from "../config/load.ts";
-import { snapshotObjects } from "../cluster/snapshot.ts";
-import { namespaceInfo } from "../cluster/view.ts";
-import { optionalList, PAGE_LIMIT, accessError } from "../cluster/live.ts";
-import type { Namespace } from "../core/k8s.ts";
-import type { NamespaceInfo } from "../policies/verdict.ts";
-import { checkImages, type ImageFinding } from "../images/check.ts";
-import { pullSecretResolver } from "../images/pull-secrets.ts";
-import { readWorkloads, toWorkload, type Workload, type WorkloadKind } from "../images/workloads.ts";
-import { registryClient } from "../registry/client.ts";
+import type { ImageFinding } from "../images/check.ts";
+import { cannotBePulled, imageEntries } from "../images/run.ts";
 import { buildReport, type SweepReport } from "../report/report.ts";
 import { printReport } from "../report/print.ts";
 import { publishMetrics } from "../report/metrics.ts";
-import { renderRows } from "../report/table.ts";
+import { renderImageTable } from "../report/table.ts";
+import { checkImagesShowingProgress } from "./prepare.ts";
 import { connect, makeLogger, outputFormat, type GlobalOptions, type Io } from "./context.ts";
 
 interface ImagesFlags {
@@ -54,81 +48,31 @@ export async function imagesCommand(options: GlobalOptions, flags: ImagesFlags, 
   if (flags.concurrency !== undefined && !/^[1-9]\d{0,3}$/.test(flags.concurrency)) throw new UsageError(`--concurrency: expected a whole number from 1, got ${JSON.stringify(flags.concurrency)}`);
   if (flags.pushgateway && !/^https?:\/\//.test(flags.pushgateway)) throw new UsageError(`--pushgateway: expected an http(s) URL, got ${JSON.stringify(flags.pushgateway)}`);
   const { config, policies } = imagePolicies(options, io);
-  const kinds = [...new Set(policies.flatMap((p) => p.match.kinds ?? [...IMAGE_WORKLOAD_KINDS]))] as WorkloadKind[];
-  const scoped = policies.every((p) => p.match.namespaces) ? [...new Set(policies.flatMap((p) => p.match.namespaces!))] : undefined;
-  const namespacesFlag = options.namespace?.length ? options.namespace : undefined;
-  const readIn = namespacesFlag && scoped ? namespacesFlag.filter((n) => scoped.includes(n)) : (namespacesFlag ?? scoped);
-  const needNamespaces = policies.some((p) => p.match.namespaceSelector);
-
-  let workloads: Workload[];
-  let namespaces: Map<string, NamespaceInfo> | undefined;
-  let source: SweepReport["source"];
-  let cluster: Awaited<ReturnType<typeof connect>> | undefined;
-  if (options.snapshot) {
-    const objects = snapshotObjects(options.snapshot);
-    workloads = objects.flatMap((o) => {
-      const kind = o.kind as WorkloadKind;
-      if (!IMAGE_WORKLOAD_KINDS.includes(kind)) return [];
-      const w = toWorkload(kind, o as never);
-      return w && (!readIn || readIn.includes(w.namespace)) && kinds.includes(kind) ? [w] : [];
-    });
-    namespaces = new Map(objects.filter((o) => o.kind === "Namespace").map((o) => namespaceInfo(o as Namespace)).map((n) => [n.name, n]));
-    source = { server: `snapshot:${options.snapshot}`, version: "" };
-  } else {
-    cluster = await connect(options, io, log);
-    const client = cluster.client;
-    try {
-      workloads = await readWorkloads(client, kinds, readIn);
-      if (needNamespaces) namespaces = await optionalList<Namespace, NamespaceInfo>(client, "/api/v1/namespaces", true, log, PAGE_LIMIT, (n) => [n.metadata?.name ?? "", namespaceInfo(n)]);
-      const version = await client.getJson<{ gitVersion?: string }>("/version").catch(() => ({ gitVersion: "" }));
-      source = { server: client.server, version: version.gitVersion ?? "" };
-    } catch (error) {
-      throw accessError(error, "read workloads");
-    }
+  const cluster = options.snapshot ? undefined : await connect(options, io, log);
+  let source: SweepReport["source"] = { server: `snapshot:${options.snapshot}`, version: "" };
+  if (cluster) {
+    const version = await cluster.client.getJson<{ gitVersion?: string }>("/version").catch(() => ({ gitVersion: "" }));
+    source = { server: cluster.client.server, version: version.gitVersion ?? "" };
   }
-
-  const settings = config.settings.registries;
-  const registry = registryClient({
-    plainHttp: new Set([...settings.plainHttp, ...(flags.plainHttp ?? [])]),
-    skipTLSVerify: new Set(settings.skipTLSVerify),
-    mirrors: new Map(Object.entries(settings.mirrors)),
-    timeoutMs: settings.timeout,
-  });
-  const progress = io.stderrIsTTY ? (n: number, total: number) => io.stderr(`\rchecked ${n} of ${total} images`) : undefined;
-  const findings = await checkImages({
+  const findings = await checkImagesShowingProgress(io, {
+    config,
     policies,
-    workloads,
-    namespaces,
-    registry,
-    credentialFor: config.settings.registryAuth && cluster ? pullSecretResolver(cluster.client, log) : undefined,
-    concurrency: flags.concurrency ? Number(flags.concurrency) : settings.concurrency,
-    onProgress: progress,
-  });
-  if (progress) io.stderr("\r\x1b[K");
-  cluster?.client.close();
+    snapshot: options.snapshot,
+    client: cluster?.client,
+    onlyNamespaces: options.namespace,
+    extraPlainHttp: flags.plainHttp,
+    concurrency: flags.concurrency ? Number(flags.concurrency) : undefined,
+    log,
+  }).finally(() => cluster?.client.close());
 
   const report = imageReport(findings, startedAt, source);
-  const failing = findings.filter((f) => f.status === "absent" || f.status === "bad-format");
-  const code = flags.failOnFindings && failing.length > 0 ? EXIT.findings : EXIT.ok;
-  if (findings.some((f) => f.status === "auth-failure" || f.status === "authz-failure")) {
-    log.warn("some registries refused access: those images are reported as auth failures, never as absent (nodes may hold credentials kube-sweeper cannot see)");
-  }
-  if (outputFormat(options, io) === "table") io.stdout(imageTable(findings));
+  const code = flags.failOnFindings && findings.some(cannotBePulled) ? EXIT.findings : EXIT.ok;
+  if (outputFormat(options, io) === "table") io.stdout(renderImageTable(report.images ?? []));
   else printReport(report, options, io);
   for (const problem of await publishMetrics(report, code, { file: flags.metricsFile, pushgateway: flags.pushgateway, job: "kube-sweeper-images" }, findings)) log.warn(problem);
   return code;
 }
 
 function imageReport(findings: ImageFinding[], startedAt: number, source: SweepReport["source"]): SweepReport {
-  const report = buildReport({ mode: "images", startedAt, finishedAt: Date.now(), source, evaluated: { pods: 0, namespaces: 0 }, actions: [], skipped: [] });
-  report.images = findings.map((f) => ({ image: f.image, status: f.status, detail: f.detail, workloads: f.workloads.map(({ kind, namespace, name, container }) => ({ kind, namespace, name, container })) }));
-  return report;
-}
-
-function imageTable(findings: ImageFinding[]): string {
-  if (findings.length === 0) return "no images in scope\n";
-  const rows = findings.map((f) => [f.image, f.status, f.workloads.map((w) => `${w.kind.toLowerCase()}/${w.namespace}/${w.name} (${w.container})`).join("\n"), f.detail]);
-  const counts = new Map<string, number>();
-  for (const f of findings) counts.set(f.status, (counts.get(f.status) ?? 0) + 1);
-  return `${renderRows(["IMAGE", "STATUS", "USED BY", "DETAIL"], rows)}\n${findings.length} images: ${[...counts].map(([s, n]) => `${n} ${s}`).join(", ")}\n`;
+  return buildReport({ mode: "images", startedAt, finishedAt: Date.now(), source, evaluated: { pods: 0, namespaces: 0 }, actions: [], skipped: [], images: imageEntries(findings) });
 }

@@ -2,6 +2,8 @@ import type { Command } from "commander";
 import { EXIT, type ExitCode } from "../errors.ts";
 import { buildReport } from "../report/report.ts";
 import { printReport } from "../report/print.ts";
+import { cannotBePulled, imageEntries } from "../images/run.ts";
+import { plannedNotifications } from "../execute/image-notifications.ts";
 import { makeLogger, type GlobalOptions, type Io } from "./context.ts";
 import { evaluatedCounts, prepare } from "./prepare.ts";
 
@@ -9,7 +11,7 @@ export function registerPlan(program: Command, io: Io, run: (code: Promise<ExitC
   program
     .command("plan")
     .description("read the cluster, evaluate the policies and print what a sweep would do; never writes")
-    .option("--fail-on-findings", "exit 5 when the plan is not empty (for CI gates)")
+    .option("--fail-on-findings", "exit 5 when the plan is not empty or an image policy found an image absent (for CI gates)")
     .action((flags: { failOnFindings?: boolean }, command: Command) => run(planCommand(command.optsWithGlobals<GlobalOptions>(), flags, io)));
 }
 
@@ -25,10 +27,13 @@ async function planCommand(options: GlobalOptions, flags: { failOnFindings?: boo
     actions: prepared.plan.actions,
     skipped: prepared.plan.skipped,
     abortReason: prepared.plan.abortReason,
+    images: prepared.images && imageEntries(prepared.images.findings),
+    notifications: prepared.images && plannedNotifications(prepared.images.policies, prepared.images.findings),
   });
   printReport(report, options, io);
   // A plan predicts its sweep: the guard's verdict is the same exit code.
   if (prepared.plan.abortReason) return EXIT.blastRadius;
-  if (flags.failOnFindings && prepared.plan.actions.length > 0) return EXIT.findings;
+  const unpullable = prepared.images?.findings.some(cannotBePulled) ?? false;
+  if (flags.failOnFindings && (prepared.plan.actions.length > 0 || unpullable)) return EXIT.findings;
   return EXIT.ok;
 }

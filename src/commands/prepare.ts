@@ -1,7 +1,9 @@
 // read -> evaluate -> plan, shared by plan, sweep and explain.
 import type { Logger } from "../core/log.ts";
 import type { LoadedConfig } from "../config/load.ts";
-import type { Config } from "../config/schema.ts";
+import type { Config, ImagePolicy } from "../config/schema.ts";
+import type { ImageFinding } from "../images/check.ts";
+import { runImageChecks, type ImageRunOptions } from "../images/run.ts";
 import type { ClusterView } from "../cluster/view.ts";
 import { collectCandidates, type Collected } from "../plan/collect.ts";
 import { buildPlan } from "../plan/plan.ts";
@@ -19,6 +21,8 @@ export interface Prepared {
   now: number;
   startedAt: number;
   managers: ManagerPolicies["managers"];
+  /** Set when the config has image policies. */
+  images: { policies: ImagePolicy[]; findings: ImageFinding[] } | undefined;
 }
 
 export interface PrepareOptions {
@@ -54,5 +58,23 @@ export async function prepare({ options, io, log, adjust, find, onConnected }: P
   const built = buildPlan({ candidates: collected.candidates, evaluatedPods: collected.evaluatedPods, evaluatedNamespaces: collected.evaluatedNamespaces, settings: config.settings });
   if (collected.malformed.length > 0) log.warn(`${collected.malformed.length} malformed objects were not evaluated (listed under skipped)`);
   const plan = { ...built, skipped: [...collected.malformed, ...built.skipped] };
-  return { loaded, config, cluster, view, collected, plan, now, startedAt, managers: fromManagers.managers };
+  const images = find ? undefined : await checkImagePolicies(config, options, io, log, cluster);
+  return { loaded, config, cluster, view, collected, plan, now, startedAt, managers: fromManagers.managers, images };
+}
+
+async function checkImagePolicies(config: Config, options: GlobalOptions, io: Io, log: Logger, cluster: Cluster | undefined): Promise<Prepared["images"]> {
+  const policies = config.policies.filter((p): p is ImagePolicy => p.target === "images");
+  if (policies.length === 0) return undefined;
+  const findings = await checkImagesShowingProgress(io, { config, policies, snapshot: options.snapshot, client: cluster?.client, onlyNamespaces: options.namespace, log });
+  return { policies, findings };
+}
+
+/** Image checks with a progress line on a terminal. */
+export async function checkImagesShowingProgress(io: Io, run: Omit<ImageRunOptions, "onProgress">): Promise<ImageFinding[]> {
+  const progress = io.stderrIsTTY ? (n: number, total: number) => io.stderr(`\rchecked ${n} of ${total} images`) : undefined;
+  try {
+    return await runImageChecks({ ...run, onProgress: progress });
+  } finally {
+    if (progress) io.stderr("\r\x1b[K");
+  }
 }

@@ -10,6 +10,8 @@ import { describeDenied, missingPermissions } from "../cluster/access-review.ts"
 import { requiredPermissions, writeChecks } from "../deploy/permissions.ts";
 import { executePlan, type WriteMode } from "../execute/executor.ts";
 import { createPerformers, type Performers } from "../execute/performers.ts";
+import { imageEntries } from "../images/run.ts";
+import { plannedNotifications, sendNotifications } from "../execute/image-notifications.ts";
 import { buildReport, type SweepReport } from "../report/report.ts";
 import { printReport } from "../report/print.ts";
 import { publishMetrics } from "../report/metrics.ts";
@@ -100,7 +102,9 @@ async function sweepCommand(options: GlobalOptions, flags: SweepFlags, io: Io): 
     const mode = writeMode(flags.dryRun, prepared.loaded.dryRun);
     const dryRun = mode === "client-dry-run" ? "client" : mode === "server-dry-run" ? "server" : undefined;
     if (dryRun) log.info(`DRY-RUN (${dryRun}): nothing will be changed`);
-    const report = (actions = prepared.plan.actions, interrupted?: string): SweepReport =>
+    const images = prepared.images;
+    const planned = images ? plannedNotifications(images.policies, images.findings) : [];
+    const report = (actions = prepared.plan.actions, interrupted?: string, notifications = planned): SweepReport =>
       buildReport({
         mode: dryRun ? "dry-run" : "sweep",
         dryRun,
@@ -112,16 +116,19 @@ async function sweepCommand(options: GlobalOptions, flags: SweepFlags, io: Io): 
         skipped: prepared.plan.skipped,
         abortReason: prepared.plan.abortReason,
         interrupted,
+        images: images && imageEntries(images.findings),
+        notifications,
       });
     const finish = async (result: SweepReport, code: ExitCode): Promise<ExitCode> => {
       printReport(result, options, io);
-      for (const problem of await publishMetrics(result, code, { file: flags.metricsFile, pushgateway: flags.pushgateway })) log.warn(problem);
+      for (const problem of await publishMetrics(result, code, { file: flags.metricsFile, pushgateway: flags.pushgateway }, images?.findings)) log.warn(problem);
       return code;
     };
 
     if (prepared.plan.abortReason) {
       log.error(`${prepared.plan.abortReason}: acting on nothing`);
-      return finish(report(prepared.plan.actions.map((a) => ({ ...a, detail: "not started: blast-radius guard" }))), EXIT.blastRadius);
+      const held = (detail: string) => ({ detail: `not started: ${detail}` });
+      return finish(report(prepared.plan.actions.map((a) => ({ ...a, ...held("blast-radius guard") })), undefined, planned.map((n) => ({ ...n, ...held("blast-radius guard") }))), EXIT.blastRadius);
     }
     if (mode !== "client-dry-run" && prepared.plan.actions.length > 0) await checkPermissions(prepared, mode === "real");
     const performers = mode === "client-dry-run" || prepared.plan.actions.length === 0 ? unusedPerformers() : await livePerformers(prepared, io, log);
@@ -143,9 +150,15 @@ async function sweepCommand(options: GlobalOptions, flags: SweepFlags, io: Io): 
     });
     if (io.stderrIsTTY && prepared.plan.actions.length > 0) io.stderr("\r\x1b[K");
     prepared.cluster?.client.close();
+    // Image webhooks change nothing in the cluster: they go out even when the cluster stopped answering.
+    const notifications = result.interrupted
+      ? planned.map((n) => ({ ...n, detail: `not started: ${result.interrupted}` }))
+      : await sendNotifications(images?.policies ?? [], images?.findings ?? [], planned, { mode, env: io.env, clock: Date.now, source: prepared.view.source });
+    for (const n of notifications) (n.status === "failed" ? log.warn : log.info)(`webhook of image policy ${n.policy} (${n.images} images): ${n.status}`, n.detail ? { detail: n.detail } : {});
     if (result.stopped) log.error(`stopped: ${result.stopped}; ${result.actions.filter((a) => a.status === "planned").length} actions not started; a later run picks them up`);
-    const code = result.interrupted ? EXIT.interrupted : result.actions.some((a) => a.status === "failed") ? EXIT.actionFailed : EXIT.ok;
-    return finish(report(result.actions, result.interrupted ?? result.stopped), code);
+    const failed = result.actions.some((a) => a.status === "failed") || notifications.some((n) => n.status === "failed");
+    const code = result.interrupted ? EXIT.interrupted : failed ? EXIT.actionFailed : EXIT.ok;
+    return finish(report(result.actions, result.interrupted ?? result.stopped, notifications), code);
   } finally {
     if (timer) clearTimeout(timer);
     process.off("SIGTERM", onSignal);

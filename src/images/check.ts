@@ -64,7 +64,8 @@ export async function checkImages(options: CheckOptions): Promise<ImageFinding[]
         }
         const key = ref?.canonical ?? `bad:${use.image}`;
         const group = groups.get(key) ?? { ref, bad, uses: [], policies: new Set<string>() };
-        group.uses.push(use);
+        // Two policies over the same workload list its use once.
+        if (!group.uses.some((u) => u.workload === use.workload && u.container === use.container)) group.uses.push(use);
         group.policies.add(policy.name);
         groups.set(key, group);
       }

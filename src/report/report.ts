@@ -35,6 +35,18 @@ export interface SweepReport {
   abortReason?: string;
   interrupted?: string;
   images?: ImageEntry[];
+  notifications?: Notification[];
+}
+
+/** A webhook call of an image policy: one per policy and run, listing the images not available. */
+export interface Notification {
+  policy: string;
+  /** Only the host: a URL may carry a token in its path or query. */
+  host: string;
+  images: number;
+  status: "planned" | "would-do" | "done" | "failed";
+  detail: string;
+  at: string | null;
 }
 
 export interface ReportInput {
@@ -48,6 +60,8 @@ export interface ReportInput {
   skipped: Skipped[];
   abortReason?: string | undefined;
   interrupted?: string | undefined;
+  images?: ImageEntry[] | undefined;
+  notifications?: Notification[] | undefined;
 }
 
 export function buildReport(input: ReportInput): SweepReport {
@@ -75,6 +89,8 @@ export function buildReport(input: ReportInput): SweepReport {
   };
   if (input.abortReason) report.abortReason = input.abortReason;
   if (input.interrupted) report.interrupted = input.interrupted;
+  if (input.images) report.images = input.images;
+  if (input.notifications?.length) report.notifications = input.notifications;
   return report;
 }
 

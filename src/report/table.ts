@@ -1,6 +1,6 @@
 // The human report. The only importer of cli-table3.
 import Table from "cli-table3";
-import { summaryLine, type SweepReport } from "./report.ts";
+import { summaryLine, type ImageEntry, type SweepReport } from "./report.ts";
 
 /** A plain table for the other reports (restore). */
 export function renderRows(head: string[], rows: string[][]): string {
@@ -30,6 +30,20 @@ export function renderTable(report: SweepReport): string {
     for (const s of report.skipped) skipped.push([targetLabel(s.target), s.policy, s.reason]);
     lines.push(skipped.toString());
   }
+  if (report.images) lines.push(renderImageTable(report.images).trimEnd());
+  if (report.notifications?.length) {
+    const sent = new Table({ head: ["STATUS", "POLICY", "NOTIFICATION", "DETAIL"], style: { head: [], border: [] } });
+    for (const n of report.notifications) sent.push([dry ? `DRY-RUN ${n.status}` : n.status, n.policy, `webhook ${n.host}: ${n.images} images`, n.detail]);
+    lines.push(sent.toString());
+  }
   lines.push(`${dry ? "DRY-RUN: " : ""}${summaryLine(report)}`);
   return `${lines.join("\n")}\n`;
+}
+
+export function renderImageTable(images: ImageEntry[]): string {
+  if (images.length === 0) return "no images in scope\n";
+  const rows = images.map((f) => [f.image, f.status, f.workloads.map((w) => `${w.kind.toLowerCase()}/${w.namespace}/${w.name} (${w.container})`).join("\n"), f.detail]);
+  const counts = new Map<string, number>();
+  for (const f of images) counts.set(f.status, (counts.get(f.status) ?? 0) + 1);
+  return `${renderRows(["IMAGE", "STATUS", "USED BY", "DETAIL"], rows)}\n${images.length} images: ${[...counts].map(([s, n]) => `${n} ${s}`).join(", ")}\n`;
 }

@@ -1,0 +1,72 @@
+// The webhook action of image policies: one signed POST per policy and run listing the images
+// it found not available. Nothing in the cluster changes, so it needs no lock, RBAC or pacing.
+import { isoSeconds } from "../core/clock.ts";
+import type { ImagePolicy } from "../config/schema.ts";
+import type { ImageFinding } from "../images/check.ts";
+import { imageEntries } from "../images/run.ts";
+import type { Notification } from "../report/report.ts";
+import { callWebhook } from "./webhook.ts";
+
+type WebhookPolicy = ImagePolicy & { action: { kind: "webhook" } };
+
+function webhookPolicies(policies: ImagePolicy[]): WebhookPolicy[] {
+  return policies.filter((p): p is WebhookPolicy => p.action.kind === "webhook");
+}
+
+function notAvailable(policy: ImagePolicy, findings: ImageFinding[]): ImageFinding[] {
+  return findings.filter((f) => f.status !== "available" && f.policies.includes(policy.name));
+}
+
+/** What a sweep would send: a policy with nothing to report sends nothing. */
+export function plannedNotifications(policies: ImagePolicy[], findings: ImageFinding[]): Notification[] {
+  return webhookPolicies(policies).flatMap((policy) => {
+    const images = notAvailable(policy, findings).length;
+    return images ? [{ policy: policy.name, host: new URL(policy.action.url).host, images, status: "planned" as const, detail: "", at: null }] : [];
+  });
+}
+
+export interface NotifyOptions {
+  mode: "real" | "client-dry-run" | "server-dry-run";
+  env: NodeJS.ProcessEnv;
+  clock: () => number;
+  source: { server: string; version: string };
+  backoffMs?: (attempt: number) => number;
+}
+
+export async function sendNotifications(policies: ImagePolicy[], findings: ImageFinding[], planned: Notification[], options: NotifyOptions): Promise<Notification[]> {
+  const sent: Notification[] = [];
+  for (const notification of planned) {
+    const policy = webhookPolicies(policies).find((p) => p.name === notification.policy)!;
+    if (options.mode !== "real") {
+      const detail = options.mode === "server-dry-run" ? "server dry run: a webhook cannot be dry-run, so it was not called" : "";
+      sent.push({ ...notification, status: "would-do", detail });
+      continue;
+    }
+    let secret: string | undefined;
+    if (policy.action.secretEnv !== undefined) {
+      secret = options.env[policy.action.secretEnv];
+      // Never send unsigned what the receiver expects signed.
+      if (!secret) {
+        sent.push({ ...notification, status: "failed", detail: `webhook secret env ${policy.action.secretEnv} is not set`, at: isoSeconds(options.clock()) });
+        continue;
+      }
+    }
+    const outcome = await callWebhook({
+      url: policy.action.url,
+      secret,
+      timeoutMs: policy.action.timeout,
+      retries: policy.action.retries,
+      backoffMs: options.backoffMs,
+      body: {
+        apiVersion: "kube-sweeper.io/v1alpha1",
+        kind: "ImageWebhook",
+        policy: policy.name,
+        cluster: options.source,
+        sentAt: isoSeconds(options.clock()),
+        images: imageEntries(notAvailable(policy, findings)),
+      },
+    });
+    sent.push({ ...notification, status: outcome.status === "done" ? "done" : "failed", detail: outcome.detail, at: isoSeconds(options.clock()) });
+  }
+  return sent;
+}
