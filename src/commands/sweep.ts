@@ -25,6 +25,7 @@ interface SweepFlags {
   deadline?: string;
   metricsFile?: string;
   pushgateway?: string;
+  concurrency?: string;
 }
 
 // Without --deadline a lock lasts this long unless released: a crashed run never blocks for good.
@@ -38,6 +39,7 @@ export function registerSweep(program: Command, io: Io, run: (code: Promise<Exit
     .option("--wait <duration>", "pause after each write (overrides settings.waitBetweenActions)")
     .option("--max-actions <n>", "at most this many actions this run (overrides settings.maxActions)")
     .option("--deadline <duration>", "stop starting new actions after this long (exit 4)")
+    .option("--concurrency <n>", "writes in flight at most (default 1); each pauses --wait after its own write")
     .option("--metrics-file <file>", "write run metrics for node-exporter's textfile collector (atomic rename)")
     .option("--pushgateway <url>", "push run metrics to a Prometheus Pushgateway (pushAdd)")
     .action((flags: SweepFlags, command: Command) => run(sweepCommand(command.optsWithGlobals<GlobalOptions>(), flags, io)));
@@ -61,6 +63,8 @@ async function sweepCommand(options: GlobalOptions, flags: SweepFlags, io: Io): 
   const wait = durationFlag("--wait", flags.wait);
   const maxActions = countFlag("--max-actions", flags.maxActions);
   const deadline = durationFlag("--deadline", flags.deadline);
+  const concurrency = countFlag("--concurrency", flags.concurrency) ?? 1;
+  if (concurrency < 1 || concurrency > 256) throw new UsageError(`--concurrency: expected a whole number from 1 to 256, got ${JSON.stringify(flags.concurrency)}`);
   // Node fires a timer longer than ~24.8 days at once; a one-shot run never needs a day.
   if (wait !== undefined && wait > MAX_PAUSE_MS) throw new UsageError("--wait: at most 24h");
   if (deadline !== undefined && deadline > MAX_PAUSE_MS) throw new UsageError("--deadline: at most 24h");
@@ -137,6 +141,7 @@ async function sweepCommand(options: GlobalOptions, flags: SweepFlags, io: Io): 
       mode,
       performers,
       waitBetweenActions: prepared.config.settings.waitBetweenActions,
+      concurrency,
       signal: interrupt.signal,
       log,
       clock: Date.now,

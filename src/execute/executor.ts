@@ -21,6 +21,8 @@ export interface ExecuteOptions {
   log: Logger;
   clock: () => number;
   onProgress?: (done: number, total: number, action: Action) => void;
+  /** Writes in flight at most (default 1). */
+  concurrency?: number;
   /** After each action that sent a write (the Event for it). */
   afterAction?: (action: Action) => Promise<void>;
 }
@@ -45,44 +47,49 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
   }
   let interrupted: string | undefined;
   let stopped: string | undefined;
-  for (let i = 0; i < actions.length; i++) {
-    const action = actions[i]!;
-    if (signal.aborted) {
-      interrupted = String(signal.reason ?? "interrupted");
-      markNotStarted(actions.slice(i), interrupted);
-      break;
-    }
-    options.onProgress?.(i + 1, actions.length, action);
-    let outcome;
-    try {
-      outcome = await performers[action.action](action, mode === "server-dry-run");
-    } catch (error) {
-      outcome = { status: "failed" as const, detail: (error as Error).message.split("\n")[0]! };
-    }
-    action.at = new Date(options.clock()).toISOString();
-    action.detail = outcome.detail;
-    action.status = mode === "server-dry-run" && outcome.status === "done" ? "would-do" : outcome.status;
-    const line = `${mode === "server-dry-run" ? "DRY-RUN (server): " : ""}${action.action} ${describeTarget(action)}: ${action.status}`;
-    (action.status === "failed" ? log.warn : log.info)(line, { policy: action.policy, ...(action.detail ? { detail: action.detail } : {}) });
-    if (outcome.stopsRun) {
-      // Every further write would wait out the same retries and fail the same way.
-      stopped = outcome.stopsRun;
-      markNotStarted(actions.slice(i + 1), stopped);
-      break;
-    }
-    await options.afterAction?.(action);
-    // Dry runs change nothing, so there is nothing to pace.
-    const isLast = i === actions.length - 1;
-    if (!isLast && mode === "real" && options.waitBetweenActions > 0) {
-      log.debug(`waiting ${formatDuration(options.waitBetweenActions)} before the next write`);
+  let next = 0;
+  let started = 0;
+  // Each worker writes, then pauses: with concurrency 1 (the default) the wait is the time between
+  // two writes; with n workers at most n writes are in flight and each pauses after its own.
+  const worker = async () => {
+    for (;;) {
+      if (stopped || interrupted || next >= actions.length) return;
+      if (signal.aborted) {
+        interrupted = String(signal.reason ?? "interrupted");
+        return;
+      }
+      const action = actions[next++]!;
+      options.onProgress?.(++started, actions.length, action);
+      let outcome;
       try {
-        await sleep(options.waitBetweenActions, undefined, { signal });
-      } catch {
-        // Interrupted while pacing: the next iteration records it.
+        outcome = await performers[action.action](action, mode === "server-dry-run");
+      } catch (error) {
+        outcome = { status: "failed" as const, detail: (error as Error).message.split("\n")[0]! };
+      }
+      action.at = new Date(options.clock()).toISOString();
+      action.detail = outcome.detail;
+      action.status = mode === "server-dry-run" && outcome.status === "done" ? "would-do" : outcome.status;
+      const line = `${mode === "server-dry-run" ? "DRY-RUN (server): " : ""}${action.action} ${describeTarget(action)}: ${action.status}`;
+      (action.status === "failed" ? log.warn : log.info)(line, { policy: action.policy, ...(action.detail ? { detail: action.detail } : {}) });
+      // Every further write would wait out the same retries and fail the same way.
+      if (outcome.stopsRun) stopped ??= outcome.stopsRun;
+      if (stopped) return;
+      await options.afterAction?.(action);
+      // Dry runs change nothing, so there is nothing to pace.
+      if (next < actions.length && mode === "real" && options.waitBetweenActions > 0) {
+        log.debug(`waiting ${formatDuration(options.waitBetweenActions)} before the next write`);
+        try {
+          await sleep(options.waitBetweenActions, undefined, { signal });
+        } catch {
+          // Interrupted while pacing: the next turn records it.
+        }
       }
     }
-  }
-  return { actions, interrupted, stopped };
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 1, actions.length)) }, worker));
+  const why = stopped ?? interrupted;
+  if (why) markNotStarted(actions.filter((a) => a.status === "planned"), why);
+  return { actions, interrupted: stopped ? undefined : interrupted, stopped };
 }
 
 function markNotStarted(actions: Action[], why: string): void {

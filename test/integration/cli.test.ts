@@ -103,6 +103,20 @@ test("sweep pauses --wait 1s between writes, and not after the last one", () =>
     assert.ok(exited - at[2]! < 900, `exited ${exited - at[2]!} ms after the last write`);
   }));
 
+test("sweep --concurrency 2: two writes in flight at once, each worker pausing --wait after its own; the report keeps plan order", () =>
+  withServer({}, async (server) => {
+    const result = await runCli(["sweep", "-o", "json", "-c", CONFIG, "--kubeconfig", server.kubeconfig(), "--wait", "1s", "--concurrency", "2"]);
+    assert.equal(result.code, 0, result.stderr);
+    const at = writes(server).map((r) => r.at);
+    assert.equal(at.length, 3);
+    assert.ok(at[1]! - at[0]! < 500, `the second write waited ${at[1]! - at[0]!} ms`);
+    assert.ok(at[2]! - at[0]! >= 990, `the third write came ${at[2]! - at[0]!} ms after the first`);
+    assert.deepEqual(parseReport(result.stdout).actions.map((a) => [a.target.name, a.status]), [["worker-a", "done"], ["worker-b", "done"], ["api-a", "done"]]);
+    const bad = await runCli(["sweep", "-c", CONFIG, "--kubeconfig", server.kubeconfig(), "--concurrency", "0"]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /^kube-sweeper: --concurrency: expected a whole number from 1 to 256, got "0"\n$/);
+  }));
+
 test("eviction on a server without policy/v1 falls back to policy/v1beta1", () =>
   withServer({ policyV1: false }, async (server) => {
     const result = await runCli(["sweep", "-o", "json", "-c", CONFIG, "--kubeconfig", server.kubeconfig()]);
