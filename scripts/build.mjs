@@ -1,9 +1,12 @@
-// Bundles the CLI into dist/ with esbuild. The Kubernetes client is split into its own chunk
-// and loaded only by commands that talk to a cluster, so --version and validate start fast.
+// Bundles the CLI into dist/ with esbuild. The entry answers --version alone; the CLI and the
+// Kubernetes client are chunks loaded only when needed, so validate starts without the client.
 import { build } from "esbuild";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+
+// Chunk names carry hashes: stale ones from an earlier build would otherwise pile up.
+rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
 
 await build({
   entryPoints: { main: "src/main.ts" },

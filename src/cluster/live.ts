@@ -110,7 +110,7 @@ export async function* pagedList<T>(client: JsonClient, path: string, limit: num
     const query = new URLSearchParams({ limit: String(limit) });
     if (token) query.set("continue", token);
     if (fieldSelector) query.set("fieldSelector", fieldSelector);
-    let list: ObjectList<T>;
+    let list: ObjectList<T> | undefined;
     try {
       list = await client.getJson<ObjectList<T>>(`${path}?${query}`);
     } catch (error) {
@@ -122,9 +122,13 @@ export async function* pagedList<T>(client: JsonClient, path: string, limit: num
       }
       throw error;
     }
-    yield { items: Array.isArray(list.items) ? list.items : [], restarted };
-    restarted = false;
     token = list.metadata?.continue || undefined;
+    const items = Array.isArray(list.items) ? list.items : [];
+    // Nothing here may hold the page while the next one is fetched: it would survive the
+    // scavenges meanwhile and be promoted, and the old generation would grow with the cluster.
+    list = undefined;
+    yield { items, restarted };
+    restarted = false;
     if (!token) return;
   }
 }
