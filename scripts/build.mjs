@@ -8,19 +8,33 @@ const { version } = JSON.parse(readFileSync(new URL("../package.json", import.me
 // Chunk names carry hashes: stale ones from an earlier build would otherwise pile up.
 rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
 
-await build({
-  entryPoints: { main: "src/main.ts" },
-  outdir: "dist",
+const shared = {
   bundle: true,
-  splitting: true,
   format: "esm",
   platform: "node",
   target: "node22",
   sourcemap: "linked",
-  chunkNames: "chunks/[name]-[hash]",
   outExtension: { ".js": ".mjs" },
-  define: { KUBE_SWEEPER_VERSION: JSON.stringify(version) },
   // Bundled CommonJS dependencies still call require().
   banner: { js: "import { createRequire as __ksCreateRequire } from 'node:module'; const require = __ksCreateRequire(import.meta.url);" },
   logLevel: "warning",
+};
+
+// The KubeConfig class on its own, tree-shaken; the CLI imports it from next to its own chunks.
+await build({ ...shared, entryPoints: { "kubeconfig-light": "src/cluster/kubeconfig-class.ts" }, outdir: "dist/chunks" });
+const lightKubeConfig = {
+  name: "light-kubeconfig",
+  setup(b) {
+    b.onResolve({ filter: /\/kubeconfig-class\.ts$/ }, () => ({ path: "./kubeconfig-light.mjs", external: true }));
+  },
+};
+
+await build({
+  ...shared,
+  entryPoints: { main: "src/main.ts" },
+  plugins: [lightKubeConfig],
+  outdir: "dist",
+  splitting: true,
+  chunkNames: "chunks/[name]-[hash]",
+  define: { KUBE_SWEEPER_VERSION: JSON.stringify(version) },
 });

@@ -1,14 +1,29 @@
 // Reads go as plain JSON through Node's http(s) with the kubeconfig's credentials: no model
-// classes to build per object, and one keep-alive connection for every page of a list.
+// classes to build per object, and one keep-alive connection for every page of a list. Lists are
+// split into items as they arrive (list-splitter.ts), so no page is ever held whole.
 import http from "node:http";
 import https from "node:https";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { ApiError, apiErrorFromStatus } from "./api-error.ts";
+import { ListSplitter } from "./list-splitter.ts";
 import type { ApiPolicy } from "./api-policy.ts";
+
+/** The reason of an ApiError for a response cut off mid-body. */
+export const CONNECTION_LOST = "ConnectionLost";
+
+export interface ListMetadata {
+  continue?: string;
+  resourceVersion?: string;
+}
 
 export interface JsonClient {
   server: string;
   getJson<T>(path: string): Promise<T>;
+  /**
+   * A list's items in batches as the bytes arrive; returns the list's metadata. Opening it is
+   * retried like any read; a failure after that throws ApiError (code 0 for the network).
+   */
+  streamList<T>(path: string): AsyncGenerator<T[], ListMetadata>;
   close(): void;
 }
 
@@ -22,31 +37,67 @@ export async function jsonClient(kc: KubeConfig, api: ApiPolicy): Promise<JsonCl
   const agent = secure ? new https.Agent(agentOptions) : new http.Agent({ keepAlive: true, maxSockets: 4 });
   const headers = { ...(opts.headers as Record<string, string> | undefined), Accept: "application/json" };
 
-  const getOnce = <T>(path: string) =>
-    new Promise<T>((resolve, reject) => {
+  const networkError = (error: Error) => (error instanceof ApiError ? error : new ApiError(0, "NetworkError", `${error.message} (${server})`));
+
+  /** The response of a GET once it is a 2xx; any other status is read whole and thrown. */
+  const open = (path: string) =>
+    new Promise<http.IncomingMessage>((resolve, reject) => {
       const url = new URL(server + path);
       const request = (secure ? https : http).request(url, { method: "GET", agent, headers, auth: opts.auth, timeout: timeoutMs }, (res) => {
+        const code = res.statusCode ?? 0;
+        if (code >= 200 && code < 300) return resolve(res);
         const chunks: Buffer[] = [];
         res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("error", reject);
-        res.on("end", () => {
-          const text = Buffer.concat(chunks).toString("utf8");
-          const code = res.statusCode ?? 0;
-          if (code < 200 || code >= 300) return reject(apiErrorFromStatus(code, text, `HTTP ${code} for GET ${path}`, res.headers["retry-after"]));
-          try {
-            resolve(JSON.parse(text) as T);
-          } catch {
-            reject(new ApiError(code, "BadResponse", `GET ${path}: response is not JSON`));
-          }
-        });
+        res.on("error", (error) => reject(networkError(error)));
+        res.on("end", () => reject(apiErrorFromStatus(code, Buffer.concat(chunks).toString("utf8"), `HTTP ${code} for GET ${path}`, res.headers["retry-after"])));
       });
+      // Also fires mid-body: the socket was idle that long.
       request.on("timeout", () => request.destroy(new Error(`GET ${path}: no answer within ${timeoutMs} ms`)));
-      request.on("error", (error) => reject(error instanceof ApiError ? error : new ApiError(0, "NetworkError", `${error.message} (${server})`)));
+      request.on("error", (error) => reject(networkError(error)));
       request.end();
     });
+
+  const readBody = async (res: http.IncomingMessage): Promise<string> => {
+    const chunks: Buffer[] = [];
+    try {
+      for await (const chunk of res) chunks.push(chunk as Buffer);
+    } catch (error) {
+      throw networkError(error as Error);
+    }
+    return Buffer.concat(chunks).toString("utf8");
+  };
+
+  const getOnce = async <T>(path: string): Promise<T> => {
+    const res = await open(path);
+    const text = await readBody(res);
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new ApiError(res.statusCode ?? 0, "BadResponse", `GET ${path}: response is not JSON`);
+    }
+  };
+
+  async function* streamList<T>(path: string): AsyncGenerator<T[], ListMetadata> {
+    const res = await api.retrying(`GET ${path.split("?")[0]}`, () => api.limiter.take().then(() => open(path)));
+    const splitter = new ListSplitter();
+    try {
+      for await (const chunk of res) {
+        const items = splitter.push(chunk as Buffer) as T[];
+        if (items.length > 0) yield items;
+      }
+      return splitter.end<{ metadata?: ListMetadata }>().metadata ?? {};
+    } catch (error) {
+      if (error instanceof SyntaxError) throw new ApiError(res.statusCode ?? 0, "BadResponse", `GET ${path}: response is not JSON`);
+      if (error instanceof ApiError) throw error;
+      throw new ApiError(0, CONNECTION_LOST, `${(error as Error).message} while reading GET ${path} (${server})`);
+    } finally {
+      // Left early (an error, or the reader stopped): the rest of the body is not wanted.
+      if (!res.complete) res.destroy();
+    }
+  }
 
   // Reads are always safe to repeat.
   const getJson = <T>(path: string) => api.retrying(`GET ${path.split("?")[0]}`, () => api.limiter.take().then(() => getOnce<T>(path)));
 
-  return { server, getJson, close: () => agent.destroy() };
+  return { server, getJson, streamList, close: () => agent.destroy() };
 }

@@ -16,10 +16,12 @@ export interface KubeConfigOptions {
 
 const SERVICE_ACCOUNT_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token";
 
-export async function loadKubeConfig(options: KubeConfigOptions): Promise<KubeConfig> {
-  // The module alone, not the package's index: reads need only the credentials, and the index
-  // (every generated API and model) costs ~0.4 s and ~60 MB to load. Writers load it later.
-  const { KubeConfig } = await import("@kubernetes/client-node/dist/config.js");
+/**
+ * `forWrites: false` loads the light KubeConfig (all that reads need: credentials); `true` the one
+ * of the whole client, whose API classes writers use. Both load the same files the same way.
+ */
+export async function loadKubeConfig(options: KubeConfigOptions, forWrites = false): Promise<KubeConfig> {
+  const { KubeConfig } = forWrites ? await import("@kubernetes/client-node") : await import("./kubeconfig-class.ts");
   const kc = new KubeConfig();
   const files = options.kubeconfig ? [options.kubeconfig] : kubeconfigFiles(options.env);
   try {

@@ -4,7 +4,7 @@ import type { Logger } from "../core/log.ts";
 import { ClusterAccessError } from "../errors.ts";
 import { nodeHealth, type NamespaceInfo, type NodeHealth } from "../policies/verdict.ts";
 import { ApiError } from "./api-error.ts";
-import type { JsonClient } from "./http.ts";
+import { CONNECTION_LOST, type JsonClient, type ListMetadata } from "./http.ts";
 import { namespaceInfo, type ClusterView, type NamespaceManagerObject, type ReadScope } from "./view.ts";
 
 export const PAGE_LIMIT = 500;
@@ -101,34 +101,49 @@ export async function optionalList<T, V>(
   }
 }
 
-/** A paginated list; an expired continue token (410) restarts it and says so. Throws ApiError. */
+/**
+ * A paginated list, yielded in batches as it arrives. An expired continue token (410), or a
+ * connection lost after part of a page was handed out, restarts the list and says so (the reader
+ * starts over); a page lost before any of it was handed out is asked for again. Throws ApiError.
+ */
 export async function* pagedList<T>(client: JsonClient, path: string, limit: number, fieldSelector: string | undefined): AsyncGenerator<{ items: T[]; restarted: boolean }> {
   let token: string | undefined;
   let restarted = false;
-  let restarts = 0;
+  let attempts = 0;
   for (;;) {
     const query = new URLSearchParams({ limit: String(limit) });
     if (token) query.set("continue", token);
     if (fieldSelector) query.set("fieldSelector", fieldSelector);
-    let list: ObjectList<T> | undefined;
+    const stream = client.streamList<T>(`${path}?${query}`);
+    let handedOut = false;
+    let metadata: ListMetadata;
     try {
-      list = await client.getJson<ObjectList<T>>(`${path}?${query}`);
+      for (;;) {
+        const next = await stream.next();
+        if (next.done) {
+          metadata = next.value;
+          break;
+        }
+        handedOut = true;
+        yield { items: next.value, restarted };
+        restarted = false;
+      }
     } catch (error) {
-      if (error instanceof ApiError && error.code === 410 && token && restarts < 3) {
-        restarts++;
-        token = undefined;
-        restarted = true;
+      const expired = error instanceof ApiError && error.code === 410 && token !== undefined;
+      const lost = error instanceof ApiError && error.reason === CONNECTION_LOST;
+      if ((expired || lost) && attempts < 3) {
+        attempts++;
+        if (expired || handedOut) {
+          token = undefined;
+          restarted = true;
+        }
         continue;
       }
       throw error;
+    } finally {
+      await stream.return(undefined as never);
     }
-    token = list.metadata?.continue || undefined;
-    const items = Array.isArray(list.items) ? list.items : [];
-    // Nothing here may hold the page while the next one is fetched: it would survive the
-    // scavenges meanwhile and be promoted, and the old generation would grow with the cluster.
-    list = undefined;
-    yield { items, restarted };
-    restarted = false;
+    token = metadata.continue || undefined;
     if (!token) return;
   }
 }

@@ -97,7 +97,8 @@ export function readScope(config: Config, namespacesFlag: string[] | undefined):
 }
 
 export interface Cluster {
-  kc: KubeConfig;
+  /** The whole client's KubeConfig, loaded on first use: only writes need it. */
+  writerConfig: () => Promise<KubeConfig>;
   client: JsonClient;
   api: ApiPolicy;
 }
@@ -112,12 +113,14 @@ export async function connect(options: GlobalOptions, io: Io, log: Logger): Prom
   if (timeoutMs <= 0) throw new UsageError("--request-timeout: must be more than 0");
   const qps = numberFlag("--qps", options.qps);
   const burst = numberFlag("--burst", options.burst);
-  const kc = await loadKubeConfig({ kubeconfig: options.kubeconfig, context: options.context, env: io.env, insecure: options.insecureSkipTlsVerify === true });
+  const kubeconfig = { kubeconfig: options.kubeconfig, context: options.context, env: io.env, insecure: options.insecureSkipTlsVerify === true };
+  const kc = await loadKubeConfig(kubeconfig);
   if (options.insecureSkipTlsVerify) log.warn("TLS verification is off (--insecure-skip-tls-verify): the API server's identity is not checked");
   const retries = numberFlag("--retries", options.retries);
   const api = apiPolicy({ timeoutMs, qps, burst: Math.max(1, Math.floor(burst)), retry: { ...DEFAULT_RETRY, attempts: Math.floor(retries) + 1 } }, log);
   try {
-    return { kc, client: await jsonClient(kc, api), api };
+    let writerConfig: Promise<KubeConfig> | undefined;
+    return { writerConfig: () => (writerConfig ??= loadKubeConfig(kubeconfig, true)), client: await jsonClient(kc, api), api };
   } catch (error) {
     // Credentials the kubeconfig names but that cannot be used (files, exec plugins, plain HTTP).
     throw new ClusterAccessError(`cannot use kubeconfig credentials: ${oneLine(error)}`);

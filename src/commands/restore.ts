@@ -40,7 +40,7 @@ async function restoreCommand(options: GlobalOptions, flags: RestoreFlags, io: I
   }
   if (options.snapshot) throw new UsageError("restore acts on a live cluster; --snapshot is for plan, explain and images");
   const cluster = await connect(options, io, log);
-  const writer = await createNamespaceWriter(cluster.kc, cluster.client, cluster.api);
+  const writer = await createNamespaceWriter(await cluster.writerConfig(), cluster.client, cluster.api);
   const startedAt = Date.now();
   const scopes = options.namespace?.length ? options.namespace : [undefined];
   const workloads: Workload[] = [];

@@ -95,7 +95,7 @@ async function sweepCommand(options: GlobalOptions, flags: SweepFlags, io: Io): 
       if (mode !== "real" || !config.settings.lock.enabled) return;
       const seconds = deadline !== undefined ? Math.ceil(deadline / 1000) + 60 : DEFAULT_LOCK_SECONDS;
       try {
-        lock = await acquireLock(cluster.kc, config.settings.lock, seconds, Date.now, cluster.api);
+        lock = await acquireLock(await cluster.writerConfig(), config.settings.lock, seconds, Date.now, cluster.api);
       } catch (error) {
         if (error instanceof LockHeldError) throw new ClusterAccessError(error.message);
         throw error;
@@ -136,7 +136,7 @@ async function sweepCommand(options: GlobalOptions, flags: SweepFlags, io: Io): 
     }
     if (mode !== "client-dry-run" && prepared.plan.actions.length > 0) await checkPermissions(prepared, mode === "real");
     const performers = mode === "client-dry-run" || prepared.plan.actions.length === 0 ? unusedPerformers() : await livePerformers(prepared, io, log);
-    const recordEvent = mode === "real" && prepared.plan.actions.length > 0 ? await createEventRecorder(prepared.cluster!.kc, prepared.cluster!.api, Date.now) : undefined;
+    const recordEvent = mode === "real" && prepared.plan.actions.length > 0 ? await createEventRecorder(await prepared.cluster!.writerConfig(), prepared.cluster!.api, Date.now) : undefined;
     const result = await executePlan(prepared.plan, {
       mode,
       performers,
@@ -176,7 +176,7 @@ async function sweepCommand(options: GlobalOptions, flags: SweepFlags, io: Io): 
 /** Every permission the planned writes need, asked of the API server before the first one. */
 async function checkPermissions(prepared: Prepared, withEvents: boolean): Promise<void> {
   const checks = writeChecks(requiredPermissions(prepared.config), prepared.plan.actions, withEvents);
-  const denied = await missingPermissions(prepared.cluster!.kc, checks, prepared.cluster!.api);
+  const denied = await missingPermissions(await prepared.cluster!.writerConfig(), checks, prepared.cluster!.api);
   if (denied.length > 0) {
     throw new ClusterAccessError(`missing permission${denied.length > 1 ? "s" : ""}, nothing was done: ${denied.map(describeDenied).join("; ")}`);
   }
@@ -191,7 +191,8 @@ function unusedPerformers(): Performers {
 
 /** Writers are created (and the client loaded) only for the kinds of action the plan has. */
 async function livePerformers(prepared: Prepared, io: Io, log: ReturnType<typeof makeLogger>): Promise<Performers> {
-  const { kc, client, api } = prepared.cluster!;
+  const { client, api } = prepared.cluster!;
+  const kc = await prepared.cluster!.writerConfig();
   const kinds = new Set<string>(prepared.plan.actions.map((a) => a.action));
   const has = (...wanted: string[]) => wanted.some((k) => kinds.has(k));
   return createPerformers({

@@ -246,6 +246,34 @@ test("pagination: 1,200 pods are read in pages of 500, and a 410 Expired restart
     assert.equal(lists.length, 5);
   }));
 
+test("a connection cut in the middle of a page, after some of its pods were handed out, restarts the list: nothing counted twice", async () => {
+  let cut = false;
+  await withServer(
+    {
+      pods: Array.from({ length: 1200 }, (_, i) => buildPod({ name: `p-${String(i).padStart(4, "0")}`, restarts: i % 2 ? 5 : 0, state: i % 2 ? waiting("CrashLoopBackOff") : undefined })),
+      intercept: (req, res) => {
+        if (cut || req.path !== "/api/v1/pods" || !req.query.get("continue")) return false;
+        cut = true;
+        // Three whole pods of the second page, then the connection drops.
+        const some = Array.from({ length: 3 }, (_, i) => buildPod({ name: `p-${String(500 + i).padStart(4, "0")}` }));
+        res.writeHead(200, { "Content-Type": "application/json" });
+        res.write(`{"kind":"PodList","metadata":{},"items":[${some.map((p) => JSON.stringify(p)).join(",")},{"metadata":`);
+        setTimeout(() => res.socket?.destroy(), 50);
+        return true;
+      },
+    },
+    async (s) => {
+      const result = await runCli(["plan", "-o", "json", "-c", CONFIG, "--kubeconfig", s.kubeconfig()]);
+      assert.equal(result.code, 0, result.stderr);
+      const report = parseReport(result.stdout);
+      assert.equal(report.summary.evaluated.pods, 1200);
+      assert.equal(report.actions.length, 600);
+      // first page, the cut second page, then 3 pages from the start.
+      assert.equal(s.requests.filter((r) => r.path === "/api/v1/pods").length, 5);
+    },
+  );
+});
+
 test("a read-only token: 403 on listing pods -> exit 2 with one line naming the missing permission", () =>
   withServer({ forbid: [{ verb: "list", resource: "pods" }] }, async (s) => {
     const result = await runCli(["plan", "-c", CONFIG, "--kubeconfig", s.kubeconfig()]);
