@@ -8,18 +8,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startRegistry } from "../test/helpers/registry.ts";
 import { CLI } from "../test/helpers/cli.ts";
-import { markdownTable, repeated, measure } from "./measure.ts";
+import { markdownTable, pool, repeated, measure } from "./harness.ts";
 
 const IMAGES = 500;
 const ABSENT = 50;
 const RUNS = 5;
-
-async function pool<T>(items: T[], width: number, work: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < items.length) await work(items[next++]!);
-  }));
-}
 
 function countingFront(target: string) {
   let inFlight = 0;

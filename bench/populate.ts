@@ -4,18 +4,10 @@
 // each (as the issue's 40 MB for 10,000 pods), statuses written through the status subresource. A few per hundred crash-loop, failed,
 // were OOM-killed, exited 1 or are unready: what the benchmark's policies look for.
 import { Kube, ensureNode, waitFor } from "../test/e2e/harness.ts";
+import { pool } from "./harness.ts";
 
 export const NODES = 20;
 const nodeName = (i: number) => `bench-node-${i % NODES}`;
-
-export async function pool<T>(items: T[], width: number, work: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: width }, async () => {
-      while (next < items.length) await work(items[next++]!);
-    }),
-  );
-}
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 
@@ -98,6 +90,7 @@ export interface PopulateOptions {
   /** Pods wanted in all; those already there are kept. */
   pods: number;
   prefix?: string;
+  shape?: (i: number) => Shape;
   log?: (line: string) => void;
 }
 
@@ -110,7 +103,7 @@ async function namespaceReady(kube: Kube, ns: string): Promise<{ name: string; u
 }
 
 /** Creates pods i = 0..pods-1 (spread round-robin over the namespaces) that do not exist yet. */
-export async function populate({ kube, namespaces, pods, prefix = "bench", log = () => {} }: PopulateOptions): Promise<void> {
+export async function populate({ kube, namespaces, pods, prefix = "bench", shape = shapeOf, log = () => {} }: PopulateOptions): Promise<void> {
   const started = Date.now();
   await pool(Array.from({ length: NODES }, (_, i) => nodeName(i)), 8, (node) => ensureNode(kube, node));
   const names = Array.from({ length: namespaces }, (_, i) => `${prefix}-${String(i).padStart(3, "0")}`);
@@ -124,7 +117,7 @@ export async function populate({ kube, namespaces, pods, prefix = "bench", log =
     const ns = names[i % namespaces]!;
     const name = `pod-${i}`;
     const created = await kube.create<{ metadata: { creationTimestamp: string } }>(`/api/v1/namespaces/${ns}/pods`, podBody(ns, name, i, owners.get(ns)!));
-    await kube.mergePatch(`/api/v1/namespaces/${ns}/pods/${name}/status`, { status: podStatus(shapeOf(i), Date.parse(created.metadata.creationTimestamp)) });
+    await kube.mergePatch(`/api/v1/namespaces/${ns}/pods/${name}/status`, { status: podStatus(shape(i), Date.parse(created.metadata.creationTimestamp)) });
     if (++done % 5000 === 0) log(`created ${done} of ${wanted.length} pods`);
   });
   log(`${pods} pods in ${namespaces} namespaces (${wanted.length} created in ${((Date.now() - started) / 1000).toFixed(0)} s)`);

@@ -1,5 +1,5 @@
-// Runs a command under /usr/bin/time (GNU time: wall clock and peak RSS of the whole process) and
-// summarises repeated runs by their median.
+// What every benchmark uses: a command run under /usr/bin/time (GNU time: wall clock and peak RSS
+// of the whole process), medians of repeated runs, a bounded pool, a Markdown table.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -48,4 +48,13 @@ export async function repeated(runs: number, once: () => Promise<Sample>): Promi
 export function markdownTable(head: string[], rows: (string | number)[][]): string {
   const line = (cells: (string | number)[]) => `| ${cells.join(" | ")} |`;
   return [line(head), line(head.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+export async function pool<T>(items: T[], width: number, work: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) await work(items[next++]!);
+    }),
+  );
 }

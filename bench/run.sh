@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs the benchmarks against a control plane of its own (state in .bench/, apart from the e2e
+# tier's), built as the real-cluster tier builds it. Stops it afterwards unless KS_BENCH_KEEP=1
+# (populating 50,000 pods takes minutes; a kept cluster is reused by the next run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export KS_E2E_STATE=${KS_E2E_STATE:-$PWD/.bench}
+if [ ! -x /usr/bin/time ]; then
+  [ "$(id -u)" = 0 ] || { echo "[bench] /usr/bin/time is missing: apt-get install time (as root)" >&2; exit 1; }
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq time >/dev/null 2>&1 || { apt-get update -qq >/dev/null && apt-get install -y -qq time >/dev/null; }
+fi
+bash test/registry/install.sh
+[ "${KS_BENCH_KEEP:-}" = 1 ] || trap 'bash test/e2e/cluster/down.sh' EXIT
+bash test/e2e/cluster/up.sh
+# shellcheck disable=SC1091
+. "$KS_E2E_STATE/env"
+node bench/index.ts
