@@ -13,6 +13,7 @@ import { markdownTable, measure, median, repeated, type Sample } from "./harness
 import { populate } from "./populate.ts";
 
 const RUNS = Number(process.env.KS_BENCH_RUNS ?? 3);
+const SWEEP_CONCURRENCY = 32;
 const dir = mkdtempSync(join(tmpdir(), "ks-bench-pods-"));
 const env = e2eEnv();
 const state = process.env.KS_E2E_STATE!;
@@ -177,7 +178,7 @@ async function sweep(kube: Kube): Promise<string> {
       await new Promise((r) => setTimeout(r, 200));
     }
   })();
-  const sample = await measure(node, [CLI, "sweep", "-o", "json", "-c", config, "--concurrency", "16", "--qps", "0", "--log-level", "warn"], kubeEnv);
+  const sample = await measure(node, [CLI, "sweep", "-o", "json", "-c", config, "--concurrency", String(SWEEP_CONCURRENCY), "--qps", "0", "--log-level", "warn"], kubeEnv);
   probing = false;
   await probe;
   const report = JSON.parse(sample.stdout) as { summary: { done: number }; actions: { at: string | null }[] };
@@ -186,7 +187,7 @@ async function sweep(kube: Kube): Promise<string> {
   const actingMs = at.at(-1)! - at[0]!;
   const left = (await kube.get<{ items: unknown[] }>("/api/v1/namespaces/bench-sweep-000/pods")).items.length;
   return [
-    `sweep deleting ${PODS} pods (waitBetweenActions 0, --concurrency 16, --qps 0; each deletion also writes its Event)`,
+    `sweep deleting ${PODS} pods (waitBetweenActions 0, --concurrency ${SWEEP_CONCURRENCY}, --qps 0; each deletion also writes its Event)`,
     markdownTable(
       ["wall (whole run)", "deletions per second (first to last)", "pods left", "API read latency meanwhile (median / max)", "peak RSS"],
       [[`${(sample.wallMs / 1000).toFixed(2)} s`, ((PODS - 1) / (actingMs / 1000)).toFixed(0), left, `${median(latencies).toFixed(0)} / ${Math.max(...latencies).toFixed(0)} ms`, `${sample.peakRssMb.toFixed(0)} MB`]],

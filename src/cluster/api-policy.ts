@@ -24,6 +24,8 @@ export interface ApiPolicy {
   retrying<T>(what: string, call: () => Promise<T>): Promise<T>;
   /** From now on no retry waits past deadlineAt, and an interruption ends any wait. */
   bound(deadlineAt: number | undefined, signal: AbortSignal | undefined): void;
+  /** The one connection pool of the run's client calls (see client-options.ts). */
+  connections: { pool?: unknown };
 }
 
 export function apiPolicy(settings: ApiSettings, log?: Logger): ApiPolicy {
@@ -31,6 +33,7 @@ export function apiPolicy(settings: ApiSettings, log?: Logger): ApiPolicy {
   let deadlineAt: number | undefined;
   let signal: AbortSignal | undefined;
   return {
+    connections: {},
     timeoutMs: settings.timeoutMs,
     limiter,
     async retrying(what, call) {

@@ -52,6 +52,20 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
   // Each worker writes, then pauses: with concurrency 1 (the default) the wait is the time between
   // two writes; with n workers at most n writes are in flight and each pauses after its own.
   const worker = async () => {
+    // The Event of a write is awaited before the pause; without a pause it goes out alongside
+    // the worker's next write instead (one at a time, in order).
+    let event: Promise<void> | undefined;
+    try {
+      await work((record) => {
+        const previous = event;
+        event = previous ? previous.then(record) : record();
+        return options.waitBetweenActions > 0 ? event : undefined;
+      });
+    } finally {
+      await event;
+    }
+  };
+  const work = async (afterWrite: (record: () => Promise<void>) => Promise<void> | undefined) => {
     for (;;) {
       if (stopped || interrupted || next >= actions.length) return;
       if (signal.aborted) {
@@ -74,7 +88,7 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
       // Every further write would wait out the same retries and fail the same way.
       if (outcome.stopsRun) stopped ??= outcome.stopsRun;
       if (stopped) return;
-      await options.afterAction?.(action);
+      if (options.afterAction) await afterWrite(() => options.afterAction!(action));
       // Dry runs change nothing, so there is nothing to pace.
       if (next < actions.length && mode === "real" && options.waitBetweenActions > 0) {
         log.debug(`waiting ${formatDuration(options.waitBetweenActions)} before the next write`);
