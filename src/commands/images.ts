@@ -11,6 +11,7 @@ import { printReport } from "../report/print.ts";
 import { publishMetrics } from "../report/metrics.ts";
 import { renderImageTable } from "../report/table.ts";
 import { checkImagesShowingProgress } from "./prepare.ts";
+import { imagePoliciesOf } from "../plan/collect.ts";
 import { connect, makeLogger, outputFormat, type GlobalOptions, type Io } from "./context.ts";
 
 interface ImagesFlags {
@@ -38,7 +39,7 @@ function imagePolicies(options: GlobalOptions, io: Io): { config: Config; polici
   const fallback = configSchema.parse({ policies: [{ name: "images", target: "images" }] });
   const explicit = options.config ?? io.env.KUBE_SWEEPER_CONFIG;
   const config = explicit || existsSync(DEFAULT_CONFIG_PATH) ? loadConfig({ explicitPath: options.config, env: io.env, fileExists: existsSync }).config : fallback;
-  const policies = config.policies.filter((p): p is ImagePolicy => p.target === "images");
+  const policies = imagePoliciesOf(config);
   return { config, policies: policies.length ? policies : (fallback.policies as ImagePolicy[]) };
 }
 

@@ -5,7 +5,7 @@ import type { Config, ImagePolicy } from "../config/schema.ts";
 import type { ImageFinding } from "../images/check.ts";
 import { runImageChecks, type ImageRunOptions } from "../images/run.ts";
 import type { ClusterView } from "../cluster/view.ts";
-import { collectCandidates, type Collected } from "../plan/collect.ts";
+import { collectCandidates, imagePoliciesOf, type Collected } from "../plan/collect.ts";
 import { buildPlan } from "../plan/plan.ts";
 import type { Plan } from "../plan/types.ts";
 import { policiesFromManagers, type ManagerPolicies } from "../config/namespace-managers.ts";
@@ -63,7 +63,7 @@ export async function prepare({ options, io, log, adjust, find, onConnected }: P
 }
 
 async function checkImagePolicies(config: Config, options: GlobalOptions, io: Io, log: Logger, cluster: Cluster | undefined): Promise<Prepared["images"]> {
-  const policies = config.policies.filter((p): p is ImagePolicy => p.target === "images");
+  const policies = imagePoliciesOf(config);
   if (policies.length === 0) return undefined;
   const findings = await checkImagesShowingProgress(io, { config, policies, snapshot: options.snapshot, client: cluster?.client, onlyNamespaces: options.namespace, log });
   return { policies, findings };

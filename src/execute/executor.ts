@@ -56,48 +56,45 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
     // the worker's next write instead (one at a time, in order).
     let event: Promise<void> | undefined;
     try {
-      await work((record) => {
-        const previous = event;
-        event = previous ? previous.then(record) : record();
-        return options.waitBetweenActions > 0 ? event : undefined;
-      });
-    } finally {
-      await event;
-    }
-  };
-  const work = async (afterWrite: (record: () => Promise<void>) => Promise<void> | undefined) => {
-    for (;;) {
-      if (stopped || interrupted || next >= actions.length) return;
-      if (signal.aborted) {
-        interrupted = String(signal.reason ?? "interrupted");
-        return;
-      }
-      const action = actions[next++]!;
-      options.onProgress?.(++started, actions.length, action);
-      let outcome;
-      try {
-        outcome = await performers[action.action](action, mode === "server-dry-run");
-      } catch (error) {
-        outcome = { status: "failed" as const, detail: (error as Error).message.split("\n")[0]! };
-      }
-      action.at = new Date(options.clock()).toISOString();
-      action.detail = outcome.detail;
-      action.status = mode === "server-dry-run" && outcome.status === "done" ? "would-do" : outcome.status;
-      const line = `${mode === "server-dry-run" ? "DRY-RUN (server): " : ""}${action.action} ${describeTarget(action)}: ${action.status}`;
-      (action.status === "failed" ? log.warn : log.info)(line, { policy: action.policy, ...(action.detail ? { detail: action.detail } : {}) });
-      // Every further write would wait out the same retries and fail the same way.
-      if (outcome.stopsRun) stopped ??= outcome.stopsRun;
-      if (stopped) return;
-      if (options.afterAction) await afterWrite(() => options.afterAction!(action));
-      // Dry runs change nothing, so there is nothing to pace.
-      if (next < actions.length && mode === "real" && options.waitBetweenActions > 0) {
-        log.debug(`waiting ${formatDuration(options.waitBetweenActions)} before the next write`);
+      for (;;) {
+        if (stopped || interrupted || next >= actions.length) return;
+        if (signal.aborted) {
+          interrupted = String(signal.reason ?? "interrupted");
+          return;
+        }
+        const action = actions[next++]!;
+        options.onProgress?.(++started, actions.length, action);
+        let outcome;
         try {
-          await sleep(options.waitBetweenActions, undefined, { signal });
-        } catch {
-          // Interrupted while pacing: the next turn records it.
+          outcome = await performers[action.action](action, mode === "server-dry-run");
+        } catch (error) {
+          outcome = { status: "failed" as const, detail: (error as Error).message.split("\n")[0]! };
+        }
+        action.at = new Date(options.clock()).toISOString();
+        action.detail = outcome.detail;
+        action.status = mode === "server-dry-run" && outcome.status === "done" ? "would-do" : outcome.status;
+        const line = `${mode === "server-dry-run" ? "DRY-RUN (server): " : ""}${action.action} ${describeTarget(action)}: ${action.status}`;
+        (action.status === "failed" ? log.warn : log.info)(line, { policy: action.policy, ...(action.detail ? { detail: action.detail } : {}) });
+        // Every further write would wait out the same retries and fail the same way.
+        if (outcome.stopsRun) stopped ??= outcome.stopsRun;
+        if (stopped) return;
+        if (options.afterAction) {
+          const record = () => options.afterAction!(action);
+          event = event ? event.then(record) : record();
+          if (options.waitBetweenActions > 0) await event;
+        }
+        // Dry runs change nothing, so there is nothing to pace.
+        if (next < actions.length && mode === "real" && options.waitBetweenActions > 0) {
+          log.debug(`waiting ${formatDuration(options.waitBetweenActions)} before the next write`);
+          try {
+            await sleep(options.waitBetweenActions, undefined, { signal });
+          } catch {
+            // Interrupted while pacing: the next turn records it.
+          }
         }
       }
+    } finally {
+      await event;
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 1, actions.length)) }, worker));

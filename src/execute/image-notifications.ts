@@ -5,7 +5,7 @@ import type { ImagePolicy } from "../config/schema.ts";
 import type { ImageFinding } from "../images/check.ts";
 import { imageEntries } from "../images/run.ts";
 import type { Notification } from "../report/report.ts";
-import { callWebhook } from "./webhook.ts";
+import { callConfiguredWebhook, WEBHOOK_NOT_DRY_RUN } from "./webhook.ts";
 
 type WebhookPolicy = ImagePolicy & { action: { kind: "webhook" } };
 
@@ -34,38 +34,23 @@ export interface NotifyOptions {
 }
 
 export async function sendNotifications(policies: ImagePolicy[], findings: ImageFinding[], planned: Notification[], options: NotifyOptions): Promise<Notification[]> {
+  const byName = new Map(webhookPolicies(policies).map((p) => [p.name, p]));
   const sent: Notification[] = [];
   for (const notification of planned) {
-    const policy = webhookPolicies(policies).find((p) => p.name === notification.policy)!;
     if (options.mode !== "real") {
-      const detail = options.mode === "server-dry-run" ? "server dry run: a webhook cannot be dry-run, so it was not called" : "";
-      sent.push({ ...notification, status: "would-do", detail });
+      sent.push({ ...notification, status: "would-do", detail: options.mode === "server-dry-run" ? WEBHOOK_NOT_DRY_RUN : "" });
       continue;
     }
-    let secret: string | undefined;
-    if (policy.action.secretEnv !== undefined) {
-      secret = options.env[policy.action.secretEnv];
-      // Never send unsigned what the receiver expects signed.
-      if (!secret) {
-        sent.push({ ...notification, status: "failed", detail: `webhook secret env ${policy.action.secretEnv} is not set`, at: isoSeconds(options.clock()) });
-        continue;
-      }
-    }
-    const outcome = await callWebhook({
-      url: policy.action.url,
-      secret,
-      timeoutMs: policy.action.timeout,
-      retries: policy.action.retries,
-      backoffMs: options.backoffMs,
-      body: {
-        apiVersion: "kube-sweeper.io/v1alpha1",
-        kind: "ImageWebhook",
-        policy: policy.name,
-        cluster: options.source,
-        sentAt: isoSeconds(options.clock()),
-        images: imageEntries(notAvailable(policy, findings)),
-      },
-    });
+    const policy = byName.get(notification.policy)!;
+    const body = {
+      apiVersion: "kube-sweeper.io/v1alpha1",
+      kind: "ImageWebhook",
+      policy: policy.name,
+      cluster: options.source,
+      sentAt: isoSeconds(options.clock()),
+      images: imageEntries(notAvailable(policy, findings)),
+    };
+    const outcome = await callConfiguredWebhook(policy.action, body, options.env, options.backoffMs);
     sent.push({ ...notification, status: outcome.status === "done" ? "done" : "failed", detail: outcome.detail, at: isoSeconds(options.clock()) });
   }
   return sent;

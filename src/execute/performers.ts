@@ -8,7 +8,7 @@ import { isoSeconds } from "../core/clock.ts";
 import type { NamespaceWriter } from "../cluster/namespace-writer.ts";
 import type { Outcome, PodWriter } from "../cluster/pod-writer.ts";
 import type { Action, ActionKind } from "../plan/types.ts";
-import { callWebhook } from "./webhook.ts";
+import { callConfiguredWebhook, WEBHOOK_NOT_DRY_RUN } from "./webhook.ts";
 
 export type Performer = (action: Action, serverDryRun: boolean) => Promise<Outcome>;
 export type Performers = Record<ActionKind, Performer>;
@@ -74,21 +74,11 @@ export function createPerformers(deps: PerformerDeps): Performers {
     webhook: recorded(async (action, dryRun) => {
       const spec = policy(action.policy).action;
       if (spec.kind !== "webhook") throw new Error(`policy ${action.policy} is not a webhook policy`);
-      if (dryRun) return { status: "done", detail: "server dry run: a webhook cannot be dry-run, so it was not called" };
-      let secret: string | undefined;
-      if (spec.secretEnv !== undefined) {
-        secret = deps.env[spec.secretEnv];
-        // Never send unsigned what the receiver expects signed.
-        if (!secret) return { status: "failed", detail: `webhook secret env ${spec.secretEnv} is not set` };
-      }
+      if (dryRun) return { status: "done", detail: WEBHOOK_NOT_DRY_RUN };
       const manager = deps.managers.get(action.policy);
-      return callWebhook({
-        url: spec.url,
-        secret,
-        timeoutMs: spec.timeout,
-        retries: spec.retries,
-        backoffMs: deps.webhookBackoffMs,
-        body: {
+      return callConfiguredWebhook(
+        spec,
+        {
           apiVersion: "kube-sweeper.io/v1alpha1",
           kind: "SweepWebhook",
           policy: manager?.policy ?? action.policy,
@@ -97,7 +87,9 @@ export function createPerformers(deps: PerformerDeps): Performers {
           sentAt: isoSeconds(deps.clock()),
           ...(manager ? { namespaceManager: { namespace: manager.namespace, name: manager.name } } : {}),
         },
-      });
+        deps.env,
+        deps.webhookBackoffMs,
+      );
     }),
   };
 }

@@ -7,6 +7,8 @@ import type { Outcome } from "../cluster/pod-writer.ts";
 
 export const SIGNATURE_HEADER = "X-Kube-Sweeper-Signature";
 
+export const WEBHOOK_NOT_DRY_RUN = "server dry run: a webhook cannot be dry-run, so it was not called";
+
 export interface WebhookCall {
   url: string;
   body: unknown;
@@ -15,6 +17,21 @@ export interface WebhookCall {
   retries: number;
   /** Backoff before retry n (1-based); overridable so tests need not wait. */
   backoffMs?: (attempt: number) => number;
+}
+
+/** A webhook as configured: its secret is the value of an environment variable, when named. */
+export interface WebhookSpec {
+  url: string;
+  secretEnv?: string | undefined;
+  timeout: number;
+  retries: number;
+}
+
+/** Calls a configured webhook. A named secret that is not set fails the call: never send unsigned what the receiver expects signed. */
+export function callConfiguredWebhook(spec: WebhookSpec, body: unknown, env: NodeJS.ProcessEnv, backoffMs?: (attempt: number) => number): Promise<Outcome> {
+  const secret = spec.secretEnv === undefined ? undefined : env[spec.secretEnv];
+  if (spec.secretEnv !== undefined && !secret) return Promise.resolve({ status: "failed", detail: `webhook secret env ${spec.secretEnv} is not set` });
+  return callWebhook({ url: spec.url, body, secret, timeoutMs: spec.timeout, retries: spec.retries, backoffMs });
 }
 
 export function signature(secret: string, body: string): string {

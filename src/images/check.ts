@@ -49,26 +49,26 @@ function wanted(policy: ImagePolicy, image: string): boolean {
 export async function checkImages(options: CheckOptions): Promise<ImageFinding[]> {
   // canonical reference -> its uses and the policies that asked
   const groups = new Map<string, { ref: ImageRef | undefined; bad?: string; uses: ImageUse[]; policies: Set<string> }>();
-  for (const policy of options.policies) {
-    for (const workload of options.workloads) {
-      if (!inScope(policy, workload, options.namespaces)) continue;
-      for (const use of imageUses(workload)) {
-        if (!wanted(policy, use.image)) continue;
-        let ref: ImageRef | undefined;
-        let bad: string | undefined;
-        try {
-          ref = parseImage(use.image);
-        } catch (error) {
-          if (!(error instanceof BadImageFormat)) throw error;
-          bad = error.message;
-        }
-        const key = ref?.canonical ?? `bad:${use.image}`;
-        const group = groups.get(key) ?? { ref, bad, uses: [], policies: new Set<string>() };
-        // Two policies over the same workload list its use once.
-        if (!group.uses.some((u) => u.workload === use.workload && u.container === use.container)) group.uses.push(use);
-        group.policies.add(policy.name);
-        groups.set(key, group);
+  // Workloads outside, policies inside: a use two policies want is listed once, under both.
+  for (const workload of options.workloads) {
+    const covering = options.policies.filter((policy) => inScope(policy, workload, options.namespaces));
+    if (covering.length === 0) continue;
+    for (const use of imageUses(workload)) {
+      const asking = covering.filter((policy) => wanted(policy, use.image));
+      if (asking.length === 0) continue;
+      let ref: ImageRef | undefined;
+      let bad: string | undefined;
+      try {
+        ref = parseImage(use.image);
+      } catch (error) {
+        if (!(error instanceof BadImageFormat)) throw error;
+        bad = error.message;
       }
+      const key = ref?.canonical ?? `bad:${use.image}`;
+      const group = groups.get(key) ?? { ref, bad, uses: [], policies: new Set<string>() };
+      group.uses.push(use);
+      for (const policy of asking) group.policies.add(policy.name);
+      groups.set(key, group);
     }
   }
 

@@ -1,6 +1,6 @@
 // view x policies -> candidates. Pods stream past page by page: only pods some policy matched
 // are kept, and namespace policies keep per-namespace counters, never the pods.
-import type { Config, NamespacePolicy, PodPolicy, SidecarPolicy } from "../config/schema.ts";
+import type { Config, ImagePolicy, NamespacePolicy, PodPolicy, SidecarPolicy } from "../config/schema.ts";
 import { evaluateSidecarPolicy } from "../policies/sidecars/evaluate.ts";
 import type { Pod } from "../core/k8s.ts";
 import { evaluatePolicy } from "../policies/pods/evaluate.ts";
@@ -45,6 +45,7 @@ export const podPoliciesOf = (config: Config) => config.policies.filter((p): p i
 /** Policies whose targets are pods (delete/evict, or terminate sidecars), in config order. */
 export const podTargetPoliciesOf = (config: Config) => config.policies.filter((p): p is PodPolicy | SidecarPolicy => p.target === "pods" || p.target === "sidecars");
 export const namespacePoliciesOf = (config: Config) => config.policies.filter((p): p is NamespacePolicy => p.target === "namespaces");
+export const imagePoliciesOf = (config: Config) => config.policies.filter((p): p is ImagePolicy => p.target === "images");
 
 export async function collectCandidates({ view, config, extraNamespacePolicies = [], now, self, find, onlyNamespaces, onPage }: CollectOptions): Promise<Collected> {
   const podPolicies = podTargetPoliciesOf(config);
