@@ -92,6 +92,7 @@ export function readScope(config: Config, namespacesFlag: string[] | undefined):
     needNodes: pods.some((p) => p.when.nodeUnhealthyFor !== undefined),
     needNamespaces: [...pods, ...sidecars].some((p) => p.match.namespaceSelector !== undefined) || namespacePolicies.length > 0 || managers,
     namespaceManagers: managers,
+    needPriorityClasses: [config.settings.safetyFilters, ...pods.map((p) => p.safetyFilters)].some((f) => f?.priorityThreshold?.className !== undefined),
     podFieldSelector: phases?.size === 1 ? `status.phase=${[...phases][0]}` : undefined,
   };
 }

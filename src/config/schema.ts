@@ -84,22 +84,30 @@ const schedule = z
     if (problem) ctx.addIssue({ code: "custom", path: ["cron"], message: problem });
   });
 
+// Init containers are looked at only when asked, as descheduler does (includingInitContainers).
+const includeInitContainers = z.boolean().default(false);
+
 const podConditions = z
   .strictObject({
-    restarts: z.strictObject({ atLeast: z.number().int().min(1), includeInitContainers: z.boolean().default(false) }).optional(),
+    restarts: z.strictObject({ atLeast: z.number().int().min(1), includeInitContainers }).optional(),
     exitCodes: z
       .strictObject({
         in: z.array(z.number().int()).optional(),
         notIn: z.array(z.number().int()).optional(),
         includeZero: z.boolean().default(false),
+        includeInitContainers,
       })
       .optional(),
-    reasons: z.array(z.string().min(1)).min(1).optional(),
+    // `reasons: [A, B]` is short for `reasons: {in: [A, B]}`.
+    reasons: z
+      .preprocess((value) => (Array.isArray(value) ? { in: value } : value), z.strictObject({ in: z.array(z.string().min(1)).min(1), includeInitContainers }))
+      .optional(),
     phases: z.array(z.enum(["Pending", "Running", "Succeeded", "Failed", "Unknown"])).min(1).optional(),
     olderThan: duration.optional(),
     lifetimeOver: duration.optional(),
     unreadyFor: duration.optional(),
     nodeUnhealthyFor: duration.optional(),
+    terminatingFor: duration.optional(),
   })
   .refine((when) => Object.values(when ?? {}).some((v) => v !== undefined), {
     message: "at least one condition is required (a policy without conditions would match every pod in scope)",
@@ -107,17 +115,55 @@ const podConditions = z
 
 export const PROTECTION_OPT_OUTS = ["bare-pods", "daemonset-pods", "system-critical"] as const;
 
-const podPolicy = z.strictObject({
-  name: z.string().regex(/^[a-z][a-z0-9-]*$/, "must match ^[a-z][a-z0-9-]*$ (lower case, digits, dashes)"),
-  target: z.literal("pods"),
-  match,
-  when: podConditions,
-  action: z.enum(["delete", "evict"]),
-  schedule: schedule.optional(),
-  // Protections a policy may knowingly switch off; the rest (namespaces, annotation, mirror,
-  // terminating, the sweeper's own pod) always apply.
-  ignoreProtections: z.array(z.enum(PROTECTION_OPT_OUTS)).optional(),
+// descheduler's default-evictor filters, opt-in: in settings for every pod policy, or per policy
+// (a policy's key wins over the settings' key).
+const safetyFilters = z.strictObject({
+  localStorage: z.boolean().optional(),
+  persistentVolumeClaims: z.boolean().optional(),
+  priorityThreshold: z
+    .strictObject({ value: z.number().int().optional(), className: z.string().min(1).optional() })
+    .refine((t) => (t.value === undefined) !== (t.className === undefined), "give value or className, not both")
+    .optional(),
 });
+
+const podAction = z.union([
+  z.enum(["delete", "evict"]),
+  z.strictObject({ delete: z.strictObject({ gracePeriodSeconds: z.number().int().min(0).max(86_400) }) }),
+]);
+
+const podPolicy = z
+  .strictObject({
+    name: z.string().regex(/^[a-z][a-z0-9-]*$/, "must match ^[a-z][a-z0-9-]*$ (lower case, digits, dashes)"),
+    target: z.literal("pods"),
+    match,
+    when: podConditions,
+    action: podAction,
+    schedule: schedule.optional(),
+    // Protections a policy may knowingly switch off; the rest (namespaces, annotation, mirror,
+    // terminating, the sweeper's own pod) always apply.
+    ignoreProtections: z.array(z.enum(PROTECTION_OPT_OUTS)).optional(),
+    safetyFilters: safetyFilters.optional(),
+  })
+  .superRefine((p, ctx) => {
+    // A forced delete removes the object without the kubelet: only safe when no kubelet can be
+    // running the pod any more (the pod garbage collector's and the out-of-service taint's rule).
+    if (typeof p.action === "object" && p.action.delete.gracePeriodSeconds === 0) {
+      const others = Object.entries(p.when ?? {}).filter(([key, value]) => key !== "nodeUnhealthyFor" && value !== undefined);
+      if (p.when?.nodeUnhealthyFor === undefined || others.length === 0) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["action", "delete", "gracePeriodSeconds"],
+          message: "a forced delete (gracePeriodSeconds: 0) needs when.nodeUnhealthyFor (the node gone or not Ready that long) and at least one other condition saying which pods (e.g. terminatingFor)",
+        });
+      }
+    }
+  })
+  .transform(({ action, ...p }) => ({
+    ...p,
+    action: typeof action === "string" ? action : ("delete" as const),
+    /** Set for `{delete: {gracePeriodSeconds: N}}`; 0 is a forced delete. */
+    gracePeriodSeconds: typeof action === "string" ? undefined : action.delete.gracePeriodSeconds,
+  }));
 
 const policyName = z.string().regex(/^[a-z][a-z0-9-]*$/, "must match ^[a-z][a-z0-9-]*$ (lower case, digits, dashes)");
 
@@ -284,6 +330,9 @@ const settings = z
     maxActions: count.optional(),
     maxActionsPerNamespace: count.optional(),
     maxActionsPerOwner: count.optional(),
+    // Pods on one node per run, as descheduler's maxNoOfPodsToEvictPerNode.
+    maxActionsPerNode: count.optional(),
+    safetyFilters: safetyFilters.optional(),
     abortIfMoreThan: z
       .strictObject({ count: count.optional(), percent: z.number().min(0).max(100).optional() })
       .optional(),
@@ -356,4 +405,5 @@ export type NamespaceAction = NamespacePolicy["action"];
 export type Match = PodPolicy["match"];
 export type NamespaceMatch = NamespacePolicy["match"];
 export type Schedule = NonNullable<PodPolicy["schedule"]>;
+export type SafetyFilters = z.output<typeof safetyFilters>;
 export type ProtectionOptOut = (typeof PROTECTION_OPT_OUTS)[number];

@@ -61,7 +61,7 @@ export function createPerformers(deps: PerformerDeps): Performers {
   };
 
   return {
-    delete: (action, dryRun) => need(deps.pods).deletePod(action.target, dryRun),
+    delete: (action, dryRun) => need(deps.pods).deletePod(action.target, dryRun, action.gracePeriodSeconds),
     evict: (action, dryRun) => need(deps.pods).evictPod(action.target, dryRun),
     terminate: (action, dryRun) => need(deps.sidecars).terminate(action.target, deps.sidecarPolicies.find((p) => p.name === action.policy)!, dryRun),
     deleteNamespace: recorded((action, dryRun) => need(deps.namespaces).deleteNamespace(action.target, dryRun)),
