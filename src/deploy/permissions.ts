@@ -43,6 +43,10 @@ export function requiredPermissions(config: Config, options: PermissionOptions =
   if ([...pods, ...sidecars].some((p) => p.match.namespaceSelector) || namespaces.length || managers) {
     add("", "namespaces", ["list"], "read namespaces", { clusterScoped: true });
   }
+  if ([config.settings.safetyFilters, ...pods.map((p) => p.safetyFilters)].some((f) => f?.priorityThreshold?.className !== undefined)) {
+    add("scheduling.k8s.io", "priorityclasses", ["list"], "safetyFilters.priorityThreshold.className reads PriorityClasses", { clusterScoped: true });
+  }
+  // A forced delete (gracePeriodSeconds 0) is the same verb: no extra permission.
   if (pods.some((p) => p.action === "delete")) add("", "pods", ["delete"], "action delete", { actions: ["delete"] });
   if (pods.some((p) => p.action === "evict")) add("", "pods/eviction", ["create"], "action evict", { actions: ["evict"] });
   for (const p of sidecars) {

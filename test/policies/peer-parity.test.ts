@@ -4,32 +4,11 @@
 // number of pods acted on. Facts carry over; the upstream code does not.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parseConfigText } from "../../src/config/load.ts";
-import { collectCandidates } from "../../src/plan/collect.ts";
-import { buildPlan } from "../../src/plan/plan.ts";
-import { nodeHealth } from "../../src/policies/verdict.ts";
-import type { ClusterView } from "../../src/cluster/view.ts";
-import type { Node, Pod } from "../../src/core/k8s.ts";
+import type { Pod } from "../../src/core/k8s.ts";
+import { planOf } from "../helpers/plan-of.ts";
 import { buildNode, buildPod, hours, iso, minutes, T0, waiting } from "../fixtures/builders.ts";
 
 const SECOND = 1000;
-
-export async function planOf(policyYaml: string, pods: Pod[], { nodes, settings = "" }: { nodes?: Node[]; settings?: string } = {}) {
-  const yaml = `settings:\n  waitBetweenActions: 0\n${settings}\npolicies:\n${policyYaml}`;
-  const config = parseConfigText(yaml, "parity.yaml");
-  const view: ClusterView = {
-    source: { server: "test", version: "v1.30.0" },
-    nodes: nodes ? new Map(nodes.map((n) => [n.metadata!.name!, nodeHealth(n)])) : undefined,
-    namespaces: undefined,
-    namespaceManagers: undefined,
-    priorityClasses: undefined,
-    async *podPages() {
-      yield { items: structuredClone(pods), restarted: false };
-    },
-  };
-  const collected = await collectCandidates({ view, config, now: T0, self: undefined });
-  return buildPlan({ candidates: collected.candidates, evaluatedPods: collected.evaluatedPods, settings: config.settings });
-}
 
 // --- descheduler RemovePodsHavingTooManyRestarts (toomanyrestarts_test.go, initPods) ---------
 // Ten pods on node1; pod i has 5i init-container restarts and 10i + 10i restarts in two
