@@ -126,10 +126,15 @@ const safetyFilters = z.strictObject({
     .optional(),
 });
 
-const podAction = z.union([
-  z.enum(["delete", "evict"]),
-  z.strictObject({ delete: z.strictObject({ gracePeriodSeconds: z.number().int().min(0).max(86_400) }) }),
-]);
+const podAction = z.union(
+  [z.enum(["delete", "evict"]), z.strictObject({ delete: z.strictObject({ gracePeriodSeconds: z.number().int().min(0).max(86_400) }) })],
+  {
+    error: (issue) =>
+      typeof issue.input === "string"
+        ? `must be one of "delete", "evict", got string ${JSON.stringify(issue.input)}`
+        : `must be "delete", "evict" or {delete: {gracePeriodSeconds: N}}`,
+  },
+);
 
 const podPolicy = z
   .strictObject({

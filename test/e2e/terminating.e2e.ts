@@ -20,7 +20,18 @@ before(async () => {
   await ensureNode(kube, HEALTHY);
   await ensureNode(kube, DEAD);
 });
-after(() => kube.close());
+const namespaces: string[] = [];
+// Leave the cluster as found for the other files: no extra node (a DaemonSet would want a pod on
+// it), no namespaces with pods stuck Terminating.
+after(async () => {
+  for (const ns of namespaces) await kube.request("DELETE", `/api/v1/namespaces/${ns}`).catch(() => undefined);
+  for (const ns of namespaces) {
+    const pods = await kube.pods(ns).catch(() => []);
+    for (const pod of pods) await kube.request("DELETE", `/api/v1/namespaces/${ns}/pods/${pod.metadata!.name}`, { gracePeriodSeconds: 0 }).catch(() => undefined);
+  }
+  await kube.request("DELETE", `/api/v1/nodes/${DEAD}`).catch(() => undefined);
+  kube.close();
+});
 
 const cli = (args: string[]) => runCli([...args, "--kubeconfig", env.kubeconfigs.admin], { timeoutMs: 180_000 });
 
@@ -41,6 +52,7 @@ async function boundPod(ns: string, name: string): Promise<Pod> {
 
 test("a StatefulSet pod stuck Terminating on a node Unknown for an hour is force-deleted by the example policy and recreated; the same on a healthy node is not", async () => {
   const ns = await freshNamespace(kube, "stuck");
+  namespaces.push(ns);
   await statefulSetOn(ns, "dead", DEAD);
   await statefulSetOn(ns, "alive", HEALTHY);
   const dead = await boundPod(ns, "dead-0");
@@ -76,6 +88,7 @@ test("a StatefulSet pod stuck Terminating on a node Unknown for an hour is force
 
 test("a crash-looping pod with an emptyDir is protected when safetyFilters.localStorage is on, and planned when it is off", async () => {
   const ns = await freshNamespace(kube, "localstorage");
+  namespaces.push(ns);
   const template = podTemplate("cache", { nodeName: HEALTHY });
   await kube.create(`/api/v1/namespaces/${ns}/pods`, {
     metadata: { name: "cache-1", labels: template.metadata.labels, ownerReferences: [] },

@@ -58,7 +58,10 @@ const cases: Case[] = [
   { name: "unreadyFor: unready exactly 10m holds", holds: true, run: () => podConditions.unreadyFor(buildPod({ name: "w-1", ready: false, readyFor: minutes(10) }), minutes(10), ctx()), reason: /not ready for 10m >= 10m/ },
   { name: "unreadyFor: unready one second under 10m does not hold", holds: false, run: () => podConditions.unreadyFor(buildPod({ name: "w-1", ready: false, readyFor: minutes(10) - SECOND }), minutes(10), ctx()) },
   { name: "unreadyFor: ready pod does not hold", holds: false, run: () => podConditions.unreadyFor(buildPod({ name: "w-1", ready: true }), 0, ctx()), reason: /pod is Ready/ },
-  { name: "unreadyFor: no Ready condition counts from creation", holds: true, run: () => podConditions.unreadyFor(buildPod({ name: "w-1", age: hours(1) }, (p) => (p.status!.conditions = [])), minutes(30), ctx()), reason: /since creation/ },
+  { name: "unreadyFor: no Ready condition never holds (as pod-reaper), and says so", holds: false, run: () => podConditions.unreadyFor(buildPod({ name: "w-1", age: hours(1) }, (p) => (p.status!.conditions = [])), minutes(30), ctx()), reason: /no Ready condition: never acted on/ },
+
+  { name: "terminatingFor: deleted exactly 5m ago holds", holds: true, run: () => podConditions.terminatingFor(buildPod({ name: "w-1" }, (p) => (p.metadata!.deletionTimestamp = iso(T0 - minutes(5)))), minutes(5), ctx()), reason: /terminating for 5m >= 5m/ },
+  { name: "terminatingFor: one second under 5m does not hold", holds: false, run: () => podConditions.terminatingFor(buildPod({ name: "w-1" }, (p) => (p.metadata!.deletionTimestamp = iso(T0 - minutes(5) + SECOND))), minutes(5), ctx()), reason: /4m59s < 5m/ },
 
   { name: "nodeUnhealthyFor: NotReady exactly 5m holds", holds: true, run: () => podConditions.nodeUnhealthyFor(buildPod({ name: "w-1", node: "n1" }), minutes(5), ctx({ nodes: nodes(buildNode("n1", "False", minutes(5))) })), reason: /Ready=False for 5m >= 5m/ },
   { name: "nodeUnhealthyFor: Unknown one second under 5m does not hold", holds: false, run: () => podConditions.nodeUnhealthyFor(buildPod({ name: "w-1", node: "n1" }), minutes(5), ctx({ nodes: nodes(buildNode("n1", "Unknown", minutes(5) - SECOND)) })) },
