@@ -5,6 +5,8 @@ import * as z from "zod";
 import { DURATION_HINT, DurationError, FOREVER, parseDuration } from "../core/duration.ts";
 import { parseSelector, SelectorError, type LabelSelector } from "../core/selector.ts";
 import { scheduleProblem } from "./schedule.ts";
+import { compileCel } from "../core/cel.ts";
+import { resourcePolicySchema } from "../policies/resources/schema.ts";
 
 export const API_VERSION = "kube-sweeper.io/v1alpha1";
 export const DEFAULT_PROTECTED_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease"];
@@ -59,6 +61,16 @@ const regex = z.string().transform((value, ctx) => {
 
 const nameList = z.array(z.string().min(1));
 
+// `when.cel`: compiled and type-checked here, once; a problem names its line and column.
+const cel = z.string().transform((source, ctx) => {
+  const compiled = compileCel(source);
+  if (!compiled.ok) {
+    ctx.addIssue({ code: "custom", message: compiled.message });
+    return z.NEVER;
+  }
+  return compiled.program;
+});
+
 export const MAX_PAUSE_MS = 86_400_000;
 
 const match = z
@@ -108,6 +120,7 @@ const podConditions = z
     unreadyFor: duration.optional(),
     nodeUnhealthyFor: duration.optional(),
     terminatingFor: duration.optional(),
+    cel: cel.optional(),
   })
   .refine((when) => Object.values(when ?? {}).some((v) => v !== undefined), {
     message: "at least one condition is required (a policy without conditions would match every pod in scope)",
@@ -181,22 +194,26 @@ const namespaceMatch = z
   })
   .default({});
 
+// A TTL: a duration or "forever"; undefined when absent.
+const ttl = z.unknown().optional().transform((value, ctx) => {
+  if (value === undefined) return undefined;
+  if (value === "forever") return FOREVER;
+  const result = duration.safeParse(value);
+  if (!result.success) {
+    ctx.addIssue({ code: "custom", message: `${result.error.issues[0]?.message ?? "invalid"} (or "forever")` });
+    return z.NEVER;
+  }
+  return result.data;
+});
+
 const namespaceConditions = z
   .strictObject({
-    ttl: z.unknown().optional().transform((value, ctx) => {
-      if (value === undefined) return undefined;
-      if (value === "forever") return FOREVER;
-      const result = duration.safeParse(value);
-      if (!result.success) {
-        ctx.addIssue({ code: "custom", message: `${result.error.issues[0]?.message ?? "invalid"} (or "forever")` });
-        return z.NEVER;
-      }
-      return result.data;
-    }),
+    ttl,
     expires: z.boolean().optional(),
     podsSucceeded: z
       .strictObject({ selector: labelSelector.optional(), initialDelay: duration.default(0), allowNone: z.boolean().default(true) })
       .optional(),
+    cel: cel.optional(),
   })
   .refine((when) => Object.values(when ?? {}).some((v) => v !== undefined), {
     message: "at least one condition is required (ttl, expires or podsSucceeded)",
@@ -313,8 +330,10 @@ const imagePolicy = z.strictObject({
   schedule: schedule.optional(),
 });
 
+const resourcePolicy = resourcePolicySchema({ policyName, nameList, duration, ttl, labelSelector, regex, cel, schedule });
+
 const UNIMPLEMENTED_TARGETS: string[] = [];
-const TARGETS = ["pods", "namespaces", "sidecars", "images", ...UNIMPLEMENTED_TARGETS];
+const TARGETS = ["pods", "namespaces", "sidecars", "images", "resources", ...UNIMPLEMENTED_TARGETS];
 
 const policy = z
   .unknown()
@@ -326,7 +345,7 @@ const policy = z
       ctx.addIssue({ code: "custom", path: ["target"], message: `must be one of ${TARGETS.map((t) => JSON.stringify(t)).join(", ")}, got ${JSON.stringify(target)}` });
     }
   })
-  .pipe(z.discriminatedUnion("target", [podPolicy, namespacePolicy, sidecarPolicy, imagePolicy]));
+  .pipe(z.discriminatedUnion("target", [podPolicy, namespacePolicy, sidecarPolicy, imagePolicy, resourcePolicy]));
 
 const settings = z
   .strictObject({
@@ -403,6 +422,8 @@ export type PodPolicy = Extract<Policy, { target: "pods" }>;
 export type NamespacePolicy = Extract<Policy, { target: "namespaces" }>;
 export type SidecarPolicy = Extract<Policy, { target: "sidecars" }>;
 export type ImagePolicy = Extract<Policy, { target: "images" }>;
+export type ResourcePolicy = Extract<Policy, { target: "resources" }>;
+export type ResourceConditions = ResourcePolicy["when"];
 export type TerminateAction = SidecarPolicy["action"];
 export type PodConditions = PodPolicy["when"];
 export type NamespaceConditions = NamespacePolicy["when"];
