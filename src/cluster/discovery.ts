@@ -69,17 +69,21 @@ export async function discoverResources(client: JsonClient, log: Logger): Promis
   } catch (error) {
     throw accessError(error, "read the API discovery documents (/api, /apis)");
   }
+  // Every version of a group is read: a kind missing from the preferred version is taken from the
+  // next version that serves it, as kubectl does (batch/v1beta1 CronJobs on servers before 1.21).
   const groupVersions = [
-    ...(core.versions?.includes("v1") ? [{ group: "", version: "v1", path: "/api/v1" }] : []),
+    ...(core.versions?.includes("v1") ? [{ group: "", versions: ["v1"] }] : []),
     ...(groups.groups ?? []).flatMap((g) => {
-      const version = g.preferredVersion?.version ?? g.versions?.[0]?.version;
-      return g.name && version ? [{ group: g.name, version, path: `/apis/${g.name}/${version}` }] : [];
+      const preferred = g.preferredVersion?.version ?? g.versions?.[0]?.version;
+      const others = (g.versions ?? []).map((v) => v.version).filter((v): v is string => typeof v === "string" && v !== preferred);
+      return g.name && preferred ? [{ group: g.name, versions: [preferred, ...others] }] : [];
     }),
   ];
-  const out: ResourceKind[][] = [];
-  for (let i = 0; i < groupVersions.length; i += DISCOVERY_CONCURRENCY) {
-    const batch = groupVersions.slice(i, i + DISCOVERY_CONCURRENCY);
-    out.push(
+  const documents = groupVersions.flatMap((g) => g.versions.map((version) => ({ group: g.group, version, path: g.group ? `/apis/${g.group}/${version}` : `/api/${version}` })));
+  const read: ResourceKind[][] = [];
+  for (let i = 0; i < documents.length; i += DISCOVERY_CONCURRENCY) {
+    const batch = documents.slice(i, i + DISCOVERY_CONCURRENCY);
+    read.push(
       ...(await Promise.all(
         batch.map(async (gv) => {
           try {
@@ -95,7 +99,10 @@ export async function discoverResources(client: JsonClient, log: Logger): Promis
       )),
     );
   }
-  return out.flat();
+  // Documents are in preference order: the first version serving a resource wins.
+  const out: ResourceKind[] = [];
+  for (const kind of read.flat()) if (!out.some((k) => k.group === kind.group && k.resource === kind.resource)) out.push(kind);
+  return out;
 }
 
 /** The kinds of one discovery document, subresources (deployments/scale) left out. */

@@ -17,6 +17,7 @@ const REASONS: Record<ActionKind, { reason: string; action: string }> = {
   deleteNamespace: { reason: "NamespaceDeleted", action: "Delete" },
   scaleDown: { reason: "ScaledDown", action: "Scale" },
   webhook: { reason: "WebhookCalled", action: "Notify" },
+  deleteResource: { reason: "SweptObject", action: "Delete" },
 };
 
 export type EventRecorder = (action: Action) => Promise<string | undefined>;
@@ -30,7 +31,8 @@ export async function createEventRecorder(kc: KubeConfig, policy: ApiPolicy, clo
     if (action.status !== "done" && action.status !== "failed") return undefined;
     const failed = action.status === "failed";
     const { reason, action: verb } = REASONS[action.action];
-    const pod = action.target.kind === "Pod";
+    const served = action.target.resource;
+    const pod = action.target.kind === "Pod" || served?.namespaced === true;
     // An Event for a cluster-scoped object (a Namespace) goes in the default namespace.
     const namespace = pod ? action.target.namespace : "default";
     const note = `${failed ? "failed: " : ""}policy ${action.policy}: ${action.reasons.join("; ")}${action.detail ? ` (${action.detail})` : ""}`.slice(0, 1000);
@@ -48,7 +50,7 @@ export async function createEventRecorder(kc: KubeConfig, policy: ApiPolicy, clo
             reason: failed ? `${reason}Failed` : reason,
             type: failed ? "Warning" : "Normal",
             note,
-            regarding: { apiVersion: "v1", kind: action.target.kind, name: action.target.name, uid: action.target.uid, ...(pod ? { namespace: action.target.namespace } : {}) },
+            regarding: { apiVersion: served ? (served.group ? `${served.group}/${served.version}` : served.version) : "v1", kind: action.target.kind, name: action.target.name, uid: action.target.uid, ...(pod ? { namespace: action.target.namespace } : {}) },
           },
         },
         callOptions(lib.Observable, policy),

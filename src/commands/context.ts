@@ -77,6 +77,7 @@ export function durationFlag(flag: string, value: string | undefined): number | 
 export function readScope(config: Config, namespacesFlag: string[] | undefined): ReadScope {
   const pods = podPoliciesOf(config);
   const sidecars = config.policies.filter((p) => p.target === "sidecars");
+  const resources = config.policies.filter((p) => p.target === "resources");
   const namespacePolicies = namespacePoliciesOf(config);
   const managers = config.settings.namespaceManagers;
   const countingPods = namespacePolicies.filter((p) => p.when.podsSucceeded);
@@ -90,7 +91,7 @@ export function readScope(config: Config, namespacesFlag: string[] | undefined):
     namespaces: namespaces?.sort(),
     readPods: pods.length > 0 || sidecars.length > 0 || countingPods.length > 0 || managers,
     needNodes: pods.some((p) => p.when.nodeUnhealthyFor !== undefined),
-    needNamespaces: [...pods, ...sidecars].some((p) => p.match.namespaceSelector !== undefined) || namespacePolicies.length > 0 || managers,
+    needNamespaces: [...pods, ...sidecars, ...resources].some((p) => p.match.namespaceSelector !== undefined) || namespacePolicies.length > 0 || managers,
     namespaceManagers: managers,
     needPriorityClasses: [config.settings.safetyFilters, ...pods.map((p) => p.safetyFilters)].some((f) => f?.priorityThreshold?.className !== undefined),
     podFieldSelector: phases?.size === 1 ? `status.phase=${[...phases][0]}` : undefined,

@@ -2,6 +2,8 @@ import { Option, type Command } from "commander";
 import { MAX_PAUSE_MS, type Config } from "../config/schema.ts";
 import { EXIT, ClusterAccessError, UsageError, type ExitCode } from "../errors.ts";
 import { createPodWriter } from "../cluster/pod-writer.ts";
+import { createResourceWriter } from "../cluster/resource-writer.ts";
+import { resourcePoliciesOf } from "../plan/collect.ts";
 import { createNamespaceWriter } from "../cluster/namespace-writer.ts";
 import { createSidecarTerminator } from "../cluster/sidecar-terminator.ts";
 import { acquireLock, LockHeldError, type Lock } from "../cluster/lease.ts";
@@ -186,7 +188,7 @@ function unusedPerformers(): Performers {
   const refuse = async (): Promise<never> => {
     throw new Error("a client dry run never writes");
   };
-  return { delete: refuse, evict: refuse, terminate: refuse, deleteNamespace: refuse, scaleDown: refuse, webhook: refuse };
+  return { delete: refuse, evict: refuse, terminate: refuse, deleteNamespace: refuse, scaleDown: refuse, webhook: refuse, deleteResource: refuse };
 }
 
 /** Writers are created (and the client loaded) only for the kinds of action the plan has. */
@@ -199,6 +201,8 @@ async function livePerformers(prepared: Prepared, io: Io, log: ReturnType<typeof
     pods: has("delete", "evict") ? await createPodWriter(kc, client, api) : undefined,
     namespaces: has("deleteNamespace", "scaleDown", "webhook") ? await createNamespaceWriter(kc, client, api) : undefined,
     sidecars: has("terminate") ? await createSidecarTerminator(kc, client, api, Date.now) : undefined,
+    resources: has("deleteResource") ? await createResourceWriter(kc, api) : undefined,
+    resourcePolicies: resourcePoliciesOf(prepared.config),
     namespacePolicies: prepared.collected.namespacePolicies,
     sidecarPolicies: prepared.collected.podPolicies.filter((p) => p.target === "sidecars"),
     managers: prepared.managers,

@@ -1,7 +1,8 @@
 // One performer per action kind: a typed record, so adding a kind without one does not compile.
 // Namespace actions that succeed are recorded on the namespace (once-only), and on the
 // NamespaceManager object they came from.
-import type { NamespacePolicy, SidecarPolicy } from "../config/schema.ts";
+import type { NamespacePolicy, ResourcePolicy, SidecarPolicy } from "../config/schema.ts";
+import type { ResourceWriter } from "../cluster/resource-writer.ts";
 import type { SidecarTerminator } from "../cluster/sidecar-terminator.ts";
 import type { Logger } from "../core/log.ts";
 import { isoSeconds } from "../core/clock.ts";
@@ -17,6 +18,8 @@ export interface PerformerDeps {
   pods: PodWriter | undefined;
   namespaces: NamespaceWriter | undefined;
   sidecars: SidecarTerminator | undefined;
+  resources?: ResourceWriter | undefined;
+  resourcePolicies?: ResourcePolicy[];
   namespacePolicies: NamespacePolicy[];
   sidecarPolicies: SidecarPolicy[];
   /** Policies derived from NamespaceManager objects: policy name -> the object. */
@@ -64,6 +67,10 @@ export function createPerformers(deps: PerformerDeps): Performers {
     delete: (action, dryRun) => need(deps.pods).deletePod(action.target, dryRun, action.gracePeriodSeconds),
     evict: (action, dryRun) => need(deps.pods).evictPod(action.target, dryRun),
     terminate: (action, dryRun) => need(deps.sidecars).terminate(action.target, deps.sidecarPolicies.find((p) => p.name === action.policy)!, dryRun),
+    deleteResource: (action, dryRun) => {
+      const spec = deps.resourcePolicies?.find((p) => p.name === action.policy)?.action;
+      return need(deps.resources).deleteResource(action.target, dryRun, spec?.propagationPolicy ?? "Background");
+    },
     deleteNamespace: recorded((action, dryRun) => need(deps.namespaces).deleteNamespace(action.target, dryRun)),
     scaleDown: recorded((action, dryRun) => {
       const spec = policy(action.policy).action;

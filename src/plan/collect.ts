@@ -1,6 +1,10 @@
 // view x policies -> candidates. Pods stream past page by page: only pods some policy matched
 // are kept, and namespace policies keep per-namespace counters, never the pods.
-import type { Config, ImagePolicy, NamespacePolicy, PodPolicy, SidecarPolicy } from "../config/schema.ts";
+import type { Config, ImagePolicy, NamespacePolicy, PodPolicy, ResourcePolicy, SidecarPolicy } from "../config/schema.ts";
+import type { Logger } from "../core/log.ts";
+import type { ResourceSource } from "../cluster/resource-reader.ts";
+import { TARGET_MODULES } from "../policies/targets.ts";
+import type { ResourceCollected } from "../policies/resources/collect.ts";
 import { evaluateSidecarPolicy } from "../policies/sidecars/evaluate.ts";
 import type { Pod } from "../core/k8s.ts";
 import { evaluatePolicy } from "../policies/pods/evaluate.ts";
@@ -26,6 +30,10 @@ export interface Collected {
   /** The pod asked for by `explain`, when it was seen. */
   found: Pod | undefined;
   podCounter: PodCounter;
+  /** Objects evaluated per target module (summary.evaluated), e.g. {resources: 120}. */
+  evaluatedByTarget: Record<string, number>;
+  /** What the resources target found (its kinds, the object `explain` asked for). */
+  resources?: ResourceCollected | undefined;
 }
 
 export interface CollectOptions {
@@ -39,6 +47,11 @@ export interface CollectOptions {
   /** -n: only these namespaces are targets of namespace policies. */
   onlyNamespaces?: readonly string[];
   onPage?: (podsSoFar: number) => void;
+  /** Objects of any kind, for target modules (resources). */
+  resourceSource?: ResourceSource | undefined;
+  log?: Logger;
+  /** `explain KIND/NS/NAME`. */
+  findResource?: { kind: string; namespace: string; name: string } | undefined;
 }
 
 export const podPoliciesOf = (config: Config) => config.policies.filter((p): p is PodPolicy => p.target === "pods");
@@ -46,8 +59,9 @@ export const podPoliciesOf = (config: Config) => config.policies.filter((p): p i
 export const podTargetPoliciesOf = (config: Config) => config.policies.filter((p): p is PodPolicy | SidecarPolicy => p.target === "pods" || p.target === "sidecars");
 export const namespacePoliciesOf = (config: Config) => config.policies.filter((p): p is NamespacePolicy => p.target === "namespaces");
 export const imagePoliciesOf = (config: Config) => config.policies.filter((p): p is ImagePolicy => p.target === "images");
+export const resourcePoliciesOf = (config: Config) => config.policies.filter((p): p is ResourcePolicy => p.target === "resources");
 
-export async function collectCandidates({ view, config, extraNamespacePolicies = [], now, self, find, onlyNamespaces, onPage }: CollectOptions): Promise<Collected> {
+export async function collectCandidates({ view, config, extraNamespacePolicies = [], now, self, find, onlyNamespaces, onPage, resourceSource, log, findResource }: CollectOptions): Promise<Collected> {
   const podPolicies = podTargetPoliciesOf(config);
   const namespacePolicies = [...namespacePoliciesOf(config), ...extraNamespacePolicies];
   const ctx: EvaluationContext = { now, nodes: view.nodes, namespaces: view.namespaces, safetyFilters: config.settings.safetyFilters, priorityClasses: view.priorityClasses };
@@ -103,5 +117,19 @@ export async function collectCandidates({ view, config, extraNamespacePolicies =
       if (candidate) candidates.push(candidate);
     }
   }
-  return { candidates, malformed, evaluatedPods, evaluatedNamespaces, podPolicies, namespacePolicies, found, podCounter: counter };
+  // Targets built as one module each (policies/targets.ts).
+  const evaluatedByTarget: Record<string, number> = {};
+  let resources: ResourceCollected | undefined;
+  for (const module of TARGET_MODULES) {
+    const policies = module.policiesOf(config);
+    if (policies.length === 0) continue;
+    const collected = await module.collect({ config, now, namespaces: view.namespaces, onlyNamespaces, source: resourceSource, log: log ?? silentLogger, find: findResource }, policies);
+    candidates.push(...collected.candidates);
+    malformed.push(...collected.skipped);
+    evaluatedByTarget[module.evaluatedKey] = collected.evaluated;
+    if (module.target === "resources") resources = collected.details;
+  }
+  return { candidates, malformed, evaluatedPods, evaluatedNamespaces, podPolicies, namespacePolicies, found, podCounter: counter, evaluatedByTarget, resources };
 }
+
+const silentLogger: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} } as unknown as Logger;

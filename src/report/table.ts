@@ -10,7 +10,10 @@ export function renderRows(head: string[], rows: string[][]): string {
 }
 
 function targetLabel(target: { kind: string; namespace?: string; name: string }): string {
-  return target.kind === "Namespace" ? `namespace/${target.name}` : `${target.namespace}/${target.name}`;
+  if (target.kind === "Namespace") return `namespace/${target.name}`;
+  if (target.kind === "Pod") return `${target.namespace}/${target.name}`;
+  // Any other kind is a resource target: kind/namespace/name, as `explain` takes it.
+  return `${target.kind.toLowerCase()}/${target.namespace ? `${target.namespace}/` : ""}${target.name}`;
 }
 
 export function renderTable(report: SweepReport): string {

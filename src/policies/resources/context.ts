@@ -1,19 +1,13 @@
 // What a resource condition sees: the object (as JSON, with its kind from discovery), the run's
 // clock, and the references pods make to ConfigMaps, Secrets, PVCs and ServiceAccounts.
 import type { ResourceKind } from "../../cluster/discovery.ts";
-import type { ObjectMeta } from "../../core/k8s.ts";
+import type { KubeObject } from "../../core/k8s.ts";
 import { parseInstant } from "../../core/clock.ts";
 import { stringMap, text } from "../../core/shape.ts";
 import type { NamespaceInfo, Verdict } from "../verdict.ts";
 import type { ReferenceIndex } from "./references.ts";
 
-/** Any Kubernetes object, as JSON. */
-export interface KubeObject {
-  apiVersion?: string;
-  kind?: string;
-  metadata?: ObjectMeta;
-  [field: string]: unknown;
-}
+export type { KubeObject };
 
 export interface ResourceObject {
   raw: KubeObject;

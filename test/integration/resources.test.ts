@@ -1,0 +1,189 @@
+// target: resources through the real CLI against the fake API server: discovery of built-in and
+// custom kinds, every condition, protections, the sweep's deletes (uid precondition, propagation
+// policy), a server dry run, explain, and the RBAC `manifests` derives.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { buildNamespace, buildObject, buildPod, hours, iso, minutes } from "../fixtures/builders.ts";
+import { runCli, writeConfig, hasStackTrace } from "../helpers/cli.ts";
+import { parseReport } from "../helpers/report-shape.ts";
+import { startFakeApiServer, type FakeApiServer } from "../fake-apiserver/server.ts";
+
+const WIDGETS = { group: "example.com", version: "v1", resource: "widgets", kind: "Widget", namespaced: true, shortNames: ["wd"] };
+
+function objects(now: number) {
+  const at = { now };
+  return [
+    buildObject("example.com/v1", "Widget", "w-old", { ...at, age: hours(2), annotations: { "janitor/ttl": "1h" } }),
+    buildObject("example.com/v1", "Widget", "w-young", { ...at, age: minutes(30), annotations: { "janitor/ttl": "1h" } }),
+    buildObject("example.com/v1", "Widget", "w-bad-ttl", { ...at, age: hours(200), annotations: { "janitor/ttl": "1h30m" } }),
+    buildObject("example.com/v1", "Widget", "w-none", { ...at, age: hours(240) }),
+    buildObject("apps/v1", "Deployment", "web-expired", { ...at, age: hours(3), annotations: { "kube-sweeper.io/expires": iso(now - minutes(10)) } }, { spec: { replicas: 1 } }),
+    buildObject("apps/v1", "Deployment", "web", { ...at, age: hours(3), annotations: { "kube-sweeper.io/expires": iso(now + hours(10)) } }, { spec: { replicas: 1, paused: false } }),
+    buildObject("apps/v1", "ReplicaSet", "web-expired-5d4f", { ...at, age: hours(3), annotations: { "kube-sweeper.io/expires": iso(now - minutes(10)) }, owner: { kind: "Deployment", name: "web-expired" } }, { spec: { template: { spec: { volumes: [{ name: "c", configMap: { name: "cm-template" } }] } } } }),
+    buildObject("v1", "ConfigMap", "cm-unused", { ...at, age: hours(48) }),
+    buildObject("v1", "ConfigMap", "cm-mounted", { ...at, age: hours(48) }),
+    buildObject("v1", "ConfigMap", "cm-template", { ...at, age: hours(48) }),
+    buildObject("v1", "ConfigMap", "kube-root-ca.crt", { ...at, age: hours(48) }),
+    buildObject("v1", "ConfigMap", "cm-system", { ...at, namespace: "kube-system", age: hours(48) }),
+    buildObject("v1", "PersistentVolumeClaim", "data-unused", { ...at, age: hours(48) }),
+    buildObject("v1", "PersistentVolumeClaim", "data-mounted", { ...at, age: hours(48) }),
+    buildObject("v1", "Secret", "builder-token-x", { ...at, age: hours(48), annotations: { "kubernetes.io/service-account.name": "builder" } }, { type: "kubernetes.io/service-account-token" }),
+    buildObject("batch/v1", "Job", "done", { ...at, age: hours(30) }, { status: { conditions: [{ type: "Complete", status: "True", lastTransitionTime: iso(now - hours(25)) }] } }),
+    buildObject("batch/v1", "Job", "running", { ...at, age: hours(30) }, { status: { active: 1 } }),
+  ];
+}
+
+const CONFIG = `
+settings: {waitBetweenActions: 0, protectedNamespaces: [kube-system]}
+policies:
+  - name: janitor-ttl
+    target: resources
+    match: {kinds: [widgets.example.com, deployments.apps, gizmos.example.com]}
+    when: {ttl: forever}
+    action: delete
+  - name: janitor-expires
+    target: resources
+    match: {kinds: [deployments.apps, replicasets.apps]}
+    when: {expires: true}
+    action: {delete: {propagationPolicy: Foreground}}
+  - name: unused-storage
+    target: resources
+    match: {kinds: [configmaps, persistentvolumeclaims, secrets]}
+    when: {unused: true, olderThan: 1d}
+    action: delete
+  - name: finished-jobs
+    target: resources
+    match: {kinds: [jobs.batch]}
+    when: {finishedFor: 1d}
+    action: delete
+  - name: paused
+    target: resources
+    match: {kinds: [deploy], namespaces: [apps]}
+    when: {cel: "object.spec.paused && age > duration('1h')"}
+    action: delete
+`;
+
+const EXPECTED = ["apps/Job/done", "apps/Widget/w-old", "apps/Deployment/web-expired", "apps/ConfigMap/cm-unused", "apps/PersistentVolumeClaim/data-unused"].sort();
+
+async function withServer(body: (server: FakeApiServer) => Promise<void>) {
+  const now = Date.now();
+  const server = await startFakeApiServer({
+    namespaces: [buildNamespace("apps"), buildNamespace("kube-system")],
+    pods: [buildPod({ name: "web-1", namespace: "apps" }, (p) => (p.spec!.volumes = [{ name: "d", persistentVolumeClaim: { claimName: "data-mounted" } }, { name: "c", configMap: { name: "cm-mounted" } } as never]))],
+    customResources: [WIDGETS],
+    objects: objects(now),
+  });
+  try {
+    await body(server);
+  } finally {
+    await server.close();
+  }
+}
+
+const names = (targets: { kind: string; namespace?: string; name: string }[]) => targets.map((t) => `${t.namespace ?? ""}/${t.kind}/${t.name}`).sort();
+
+test("resources plan: ttl (janitor/ttl on a custom resource), expires, unused, finishedFor, cel; protections listed; unknown kind warned", async () => {
+  await withServer(async (server) => {
+    const result = await runCli(["plan", "-o", "json", "-c", writeConfig(CONFIG), "--kubeconfig", server.kubeconfig()]);
+    assert.equal(result.code, 0, result.stderr);
+    const report = parseReport(result.stdout);
+    assert.deepEqual(names(report.actions.map((a) => a.target)), EXPECTED);
+    assert.ok(report.actions.every((a) => a.action === "deleteResource"));
+    const reasonsOf = (name: string) => report.actions.find((a) => a.target.name === name)!.reasons.join("; ");
+    assert.match(reasonsOf("w-old"), /age 2h\d*m?\d*s? >= ttl 1h \(annotation janitor\/ttl\)/);
+    assert.match(reasonsOf("web-expired"), /expired at .* \(10m\d*s? ago, kube-sweeper.io\/expires\)/);
+    assert.match(reasonsOf("cm-unused"), /ConfigMap referenced by no pod or pod template in apps/);
+    assert.match(reasonsOf("done"), /Complete for 1d\d*h?.* >= 1d/);
+    assert.equal((report.actions.find((a) => a.target.name === "w-old")!.target as { apiVersion?: string }).apiVersion, "example.com/v1");
+    const skipped = (name: string) => report.skipped.filter((s) => s.target.name === name).map((s) => s.reason).join(" | ");
+    assert.match(skipped("web-expired-5d4f"), /protected: owned by Deployment web-expired \(controller\)/);
+    assert.match(skipped("kube-root-ca.crt"), /the cluster relies on it/);
+    assert.match(skipped("builder-token-x"), /service account token \(builder\)/);
+    assert.match(skipped("cm-system"), /protected namespace kube-system/);
+    // A CEL runtime error is reported per object and never acted on.
+    assert.match(skipped("web-expired"), /when.cel: .*paused.*: not acted on/i);
+    assert.equal(skipped("web"), "", "web has spec.paused: false, no error");
+    for (const kept of ["w-young", "w-none", "w-bad-ttl", "cm-mounted", "cm-template", "data-mounted", "running", "web"]) assert.ok(!report.actions.some((a) => a.target.name === kept), kept);
+    assert.match(result.stderr, /policy janitor-ttl: match.kinds: kind "gizmos.example.com": not served by this API server/);
+    assert.equal(report.summary.evaluated.resources, 17 - 1 + 2 /* deployments read once; configmaps incl. kube-system */ - 1);
+    assert.ok(!hasStackTrace(result.stderr));
+  });
+});
+
+test("resources sweep: deletes exactly the planned objects with the uid precondition and the policy's propagation", async () => {
+  await withServer(async (server) => {
+    const before = new Set(server.objects.keys());
+    const result = await runCli(["sweep", "-o", "json", "-c", writeConfig(CONFIG), "--kubeconfig", server.kubeconfig()]);
+    assert.equal(result.code, 0, result.stderr);
+    const report = parseReport(result.stdout);
+    assert.deepEqual(report.actions.map((a) => a.status), report.actions.map(() => "done"));
+    const gone = [...before].filter((k) => !server.objects.has(k)).sort();
+    assert.deepEqual(gone, ["/configmaps/apps/cm-unused", "/persistentvolumeclaims/apps/data-unused", "apps/deployments/apps/web-expired", "batch/jobs/apps/done", "example.com/widgets/apps/w-old"]);
+    const deletes = server.requests.filter((r) => r.method === "DELETE");
+    assert.equal(deletes.length, 5);
+    for (const d of deletes) assert.match(String((d.body as { preconditions?: { uid?: string } }).preconditions?.uid), /^0000/);
+    const deployment = deletes.find((d) => d.path.endsWith("/deployments/web-expired"))!;
+    assert.equal((deployment.body as { propagationPolicy?: string }).propagationPolicy, "Foreground");
+    assert.equal((deletes.find((d) => d.path.endsWith("/widgets/w-old"))!.body as { propagationPolicy?: string }).propagationPolicy, "Background");
+    assert.ok(server.events.some((e) => (e.body.regarding as { kind?: string; apiVersion?: string }).apiVersion === "example.com/v1"), "an Event about the custom resource");
+  });
+});
+
+test("resources sweep --dry-run=server deletes nothing, every DELETE sent with dryRun=All", async () => {
+  await withServer(async (server) => {
+    const before = [...server.objects.keys()].sort();
+    const result = await runCli(["sweep", "-o", "json", "--dry-run=server", "-c", writeConfig(CONFIG), "--kubeconfig", server.kubeconfig()]);
+    assert.equal(result.code, 0, result.stderr);
+    const report = parseReport(result.stdout);
+    assert.equal(report.actions.length, 5);
+    assert.ok(report.actions.every((a) => a.status === "would-do"), JSON.stringify(report.actions.map((a) => [a.status, a.detail])));
+    assert.deepEqual([...server.objects.keys()].sort(), before);
+    const deletes = server.requests.filter((r) => r.method === "DELETE");
+    assert.ok(deletes.length >= 5 && deletes.every((d) => d.query.get("dryRun") === "All"));
+  });
+});
+
+test("explain KIND/NS/NAME: a ReplicaSet owned by a Deployment is held back by the owned protection", async () => {
+  await withServer(async (server) => {
+    const result = await runCli(["explain", "replicasets.apps/apps/web-expired-5d4f", "-o", "json", "-c", writeConfig(CONFIG), "--kubeconfig", server.kubeconfig()]);
+    assert.equal(result.code, 0, result.stderr);
+    const e = JSON.parse(result.stdout);
+    assert.equal(e.target.kind, "ReplicaSet");
+    const expires = e.policies.find((p: { name: string }) => p.name === "janitor-expires");
+    assert.equal(expires.matched, true);
+    assert.match(expires.heldBackBy.join(), /owned by Deployment web-expired/);
+    assert.deepEqual(e.protections.map((p: { canBeIgnoredWith?: string }) => p.canBeIgnoredWith), ["ignoreProtections: [owned]"]);
+    assert.match(e.outcome, /skipped \(policy janitor-expires\): protected: owned/);
+  });
+});
+
+test("a policy may opt out of the owned protection", async () => {
+  await withServer(async (server) => {
+    const config = `settings: {waitBetweenActions: 0}\npolicies:\n  - {name: rs, target: resources, match: {kinds: [replicasets.apps]}, when: {expires: true}, action: delete, ignoreProtections: [owned]}\n`;
+    const report = parseReport((await runCli(["plan", "-o", "json", "-c", writeConfig(config), "--kubeconfig", server.kubeconfig()])).stdout);
+    assert.deepEqual(names(report.actions.map((a) => a.target)), ["apps/ReplicaSet/web-expired-5d4f"]);
+  });
+});
+
+test("resources from a snapshot of any kinds (kubectl get all,pvc,cm,widgets -A -o json)", async () => {
+  const now = Date.parse("2026-11-21T10:00:00Z");
+  const file = writeConfig("");
+  const items = objects(now).map((o) => ({ ...o }));
+  writeFileSync(file, JSON.stringify({ apiVersion: "v1", kind: "List", items: [...items, buildPod({ name: "web-1", namespace: "apps" }, (p) => (p.spec!.volumes = [{ name: "d", persistentVolumeClaim: { claimName: "data-mounted" } }, { name: "c", configMap: { name: "cm-mounted" } } as never]))] }));
+  const result = await runCli(["plan", "-o", "json", "-c", writeConfig(CONFIG), "--snapshot", file, "--now", "2026-11-21T10:00:00Z"]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.deepEqual(names(parseReport(result.stdout).actions.map((a) => a.target)), EXPECTED);
+});
+
+test("manifests: list and delete per group and resource, no wildcard; kinds [*] named in a comment, not granted", async () => {
+  const result = await runCli(["manifests", "-c", writeConfig(CONFIG + `  - {name: all, target: resources, match: {kinds: ["*"]}, when: {expires: true}, action: delete}\n`)]);
+  assert.equal(result.code, 0, result.stderr);
+  const rules = result.stdout.split("---").find((doc) => doc.includes("kind: ClusterRole\n"))!;
+  assert.match(rules, /- apiGroups:\n\s+- example.com\n\s+resources:\n\s+- widgets\n\s+verbs:\n\s+- list\n\s+- delete/);
+  assert.match(rules, /- apiGroups:\n\s+- ""\n\s+resources:\n\s+- configmaps\n\s+verbs:\n\s+- list\n\s+- delete/);
+  assert.match(rules, /- apiGroups:\n\s+- batch\n\s+resources:\n\s+- cronjobs\n\s+verbs:\n\s+- list\n/);
+  assert.match(result.stdout, /# NOT GRANTED \(needs broad access\): policy all has kinds: \["\*"\]/);
+  assert.doesNotMatch(rules, /\*/);
+  assert.doesNotMatch(rules, /- deploy\n/, "a short name is resolved to its resource");
+});
