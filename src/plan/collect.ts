@@ -10,7 +10,7 @@ import type { Pod } from "../core/k8s.ts";
 import { evaluatePolicy } from "../policies/pods/evaluate.ts";
 import { evaluateNamespacePolicy, namespaceInScope } from "../policies/namespaces/evaluate.ts";
 import { PodCounter } from "../policies/namespaces/pod-counter.ts";
-import type { EvaluationContext } from "../policies/verdict.ts";
+import type { EvaluationContext, Verdict } from "../policies/verdict.ts";
 import type { ClusterView } from "../cluster/view.ts";
 import { chooseAction, chooseNamespaceAction } from "./choose.ts";
 import { namespaceProtections } from "./namespace-protections.ts";
@@ -94,6 +94,7 @@ export async function collectCandidates({ view, config, extraNamespacePolicies =
           if (find && pod.metadata?.namespace === find.namespace && pod.metadata?.name === find.name) found = pod;
           if (podPolicies.length === 0) continue;
           const evaluations = podPolicies.map((policy) => (policy.target === "pods" ? evaluatePolicy(pod, policy, ctx) : evaluateSidecarPolicy(pod, policy, ctx)));
+          malformed.push(...undecided(evaluations, { kind: "Pod", namespace: text(pod.metadata?.namespace) ?? "", name: text(pod.metadata?.name) ?? "" }));
           if (!evaluations.some((e) => e.matched)) continue;
           const candidate = chooseAction(pod, evaluations, podProtections(pod, protection), now);
           if (candidate) candidates.push(candidate);
@@ -113,6 +114,7 @@ export async function collectCandidates({ view, config, extraNamespacePolicies =
     evaluatedNamespaces = Math.max(evaluatedNamespaces, inAnyScope.length);
     for (const ns of inAnyScope) {
       const evaluations = namespacePolicies.map((policy, i) => evaluateNamespacePolicy(ns, policy, i, nsCtx));
+      malformed.push(...undecided(evaluations, { kind: "Namespace", namespace: ns.name, name: ns.name }));
       const candidate = chooseNamespaceAction(ns, evaluations, namespaceProtections(ns, protectedNamespaces, self?.namespace), now);
       if (candidate) candidates.push(candidate);
     }
@@ -133,3 +135,15 @@ export async function collectCandidates({ view, config, extraNamespacePolicies =
 }
 
 const silentLogger: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} } as unknown as Logger;
+
+/**
+ * Policies whose conditions could not be judged for this object (a CEL runtime error) when that
+ * decided the outcome (every other condition held): reported under skipped, never acted on.
+ */
+function undecided(evaluations: { policy: { name: string }; match: Verdict[]; conditions: (Verdict & { check: string })[] }[], target: Skipped["target"]): Skipped[] {
+  return evaluations.flatMap((e) => {
+    const failed = e.conditions.find((c) => c.error !== undefined);
+    if (!failed || !e.match.every((m) => m.holds) || !e.conditions.every((c) => c.holds || c === failed)) return [];
+    return [{ policy: e.policy.name, target, reason: `when.${failed.check}: ${failed.error}: not acted on` }];
+  });
+}
