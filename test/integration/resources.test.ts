@@ -187,3 +187,38 @@ test("manifests: list and delete per group and resource, no wildcard; kinds [*] 
   assert.doesNotMatch(rules, /\*/);
   assert.doesNotMatch(rules, /- deploy\n/, "a short name is resolved to its resource");
 });
+
+test("the kube-janitor migration example (examples/kube-janitor-migration.yaml) plans as kube-janitor would act", async () => {
+  const now = Date.parse("2026-11-21T10:00:00Z");
+  const at = { now };
+  const template = (labels: Record<string, string>) => ({ spec: { replicas: 1, template: { metadata: { labels }, spec: { containers: [{ name: "main", image: "x" }] } } } });
+  const file = writeConfig("");
+  writeFileSync(
+    file,
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "List",
+      items: [
+        buildObject("apps/v1", "Deployment", "no-app-label-5d", { ...at, age: hours(120) }, template({ run: "x" })),
+        buildObject("apps/v1", "Deployment", "no-app-label-3d", { ...at, age: hours(72) }, template({ run: "x" })),
+        buildObject("apps/v1", "Deployment", "labelled-5d", { ...at, age: hours(120) }, template({ application: "shop" })),
+        buildObject("apps/v1", "Deployment", "pr-123", { ...at, age: hours(3), labels: { pr: "123" } }, template({ application: "shop" })),
+        buildObject("apps/v1", "Deployment", "pr-124", { ...at, age: hours(1), labels: { pr: "124" } }, template({ application: "shop" })),
+        buildObject("example.com/v1", "Widget", "annotated", { ...at, age: hours(8), annotations: { "janitor/ttl": "8h" } }),
+        buildObject("v1", "ConfigMap", "expired", { ...at, age: hours(8), annotations: { "janitor/expires": "2026-11-21T09:00" } }),
+        buildObject("v1", "ConfigMap", "system", { ...at, namespace: "kube-system", age: hours(8), annotations: { "janitor/expires": "2026-11-21T09:00" } }),
+      ],
+    }),
+  );
+  const config = new URL("../../examples/kube-janitor-migration.yaml", import.meta.url).pathname;
+  assert.equal((await runCli(["validate", "-c", config])).code, 0);
+  const result = await runCli(["plan", "-o", "json", "-c", config, "--snapshot", file, "--now", "2026-11-21T10:00:00Z"]);
+  assert.equal(result.code, 0, result.stderr);
+  const report = parseReport(result.stdout);
+  assert.deepEqual(report.actions.map((a) => `${a.policy} ${a.target.kind}/${a.target.name}`).sort(), [
+    "janitor-annotations Widget/annotated",
+    "janitor-expiry ConfigMap/expired",
+    "require-application-label Deployment/no-app-label-5d",
+    "temporary-pr-deployments Deployment/pr-123",
+  ]);
+});
