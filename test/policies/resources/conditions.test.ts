@@ -179,3 +179,8 @@ test("age unknown or in the future satisfies no condition", () => {
     assert.ok(e.conditions.every((c: { holds: boolean; reason: string }) => !c.holds && /no condition holds/.test(c.reason)), JSON.stringify(e.conditions));
   }
 });
+
+test("every resource condition in the registry has boundary cases above", () => {
+  const covered = new Set([...ttl, ...expires, ...olderThan, ...finishedFor, ...unused, ...cel].map(([name]) => name.split(":")[0]));
+  for (const key of Object.keys(resourceConditions)) assert.ok(covered.has(key), `no case for ${key}`);
+});
