@@ -6,7 +6,7 @@ import type { Logger } from "../core/log.ts";
 import type { JsonClient } from "./http.ts";
 import { accessError, PAGE_LIMIT, pagedList } from "./live.ts";
 import { collectionPath, discoverResources, type ResourceKind } from "./discovery.ts";
-import { wellKnownKinds } from "./well-known-kinds.ts";
+import { wellKnownKinds } from "../core/well-known-kinds.ts";
 import { snapshotObjects } from "./snapshot.ts";
 
 export interface ResourcePage {

@@ -62,7 +62,7 @@ export function renderManifests(config: Config, o: ManifestOptions): string {
   const header = [
     `# kube-sweeper manifests, generated from the config by \`kube-sweeper manifests\`.`,
     `# RBAC: only what the config's policies and actions need.`,
-    ...notes.map((note) => `# NOT GRANTED (needs broad access): ${note}`),
+    ...notes.map((note) => `# NOTE: ${note}`),
     `# Schedule ${JSON.stringify(o.schedule)} (UTC); next runs: ${runs.join(", ")}`,
   ];
   return `${header.join("\n")}\n${docs.map((d) => `---\n${stringify(d, { lineWidth: 0 })}`).join("")}`;

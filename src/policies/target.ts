@@ -36,6 +36,6 @@ export interface TargetModule<P extends Policy = Policy, Details = unknown> {
   evaluatedKey: string;
   policiesOf(config: Config): P[];
   collect(input: TargetInput, policies: P[]): Promise<TargetCollected<Details>>;
-  /** RBAC for these policies; `broad` records what cannot be granted without wildcards (a comment in the YAML). */
-  permissions(policies: P[], add: AddPermission, broad: (note: string) => void): void;
+  /** RBAC for these policies; `note` says what it could not grant, or not exactly (a comment in the YAML). */
+  permissions(policies: P[], add: AddPermission, note: (text: string) => void): void;
 }

@@ -92,3 +92,12 @@ test("discovery from the API server: a custom kind served only in a non-preferre
     await server.close();
   }
 });
+
+test("validate (offline): a built-in kind that is never a target is a config error with its path", async () => {
+  const config = writeConfig(`policies:\n  - {name: x, target: resources, match: {kinds: [configmaps, po, customresourcedefinitions.apiextensions.k8s.io]}, when: {olderThan: 1d}, action: delete}\n`);
+  const result = await runCli(["validate", "-c", config]);
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /policies\[0\]\.match\.kinds\[1\]: "po": pods have their own target/);
+  assert.match(result.stderr, /policies\[0\]\.match\.kinds\[2\]: .*deleting a CustomResourceDefinition/);
+  assert.doesNotMatch(result.stderr, /kinds\[0\]/);
+});

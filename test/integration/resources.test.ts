@@ -183,7 +183,7 @@ test("manifests: list and delete per group and resource, no wildcard; kinds [*] 
   assert.match(rules, /- apiGroups:\n\s+- example.com\n\s+resources:\n\s+- widgets\n\s+verbs:\n\s+- list\n\s+- delete/);
   assert.match(rules, /- apiGroups:\n\s+- ""\n\s+resources:\n\s+- configmaps\n\s+verbs:\n\s+- list\n\s+- delete/);
   assert.match(rules, /- apiGroups:\n\s+- batch\n\s+resources:\n\s+- cronjobs\n\s+verbs:\n\s+- list\n/);
-  assert.match(result.stdout, /# NOT GRANTED \(needs broad access\): policy all has kinds: \["\*"\]/);
+  assert.match(result.stdout, /# NOTE: NOT GRANTED \(needs broad access\): policy all has kinds: \["\*"\]/);
   assert.doesNotMatch(rules, /\*/);
   assert.doesNotMatch(rules, /- deploy\n/, "a short name is resolved to its resource");
 });
@@ -221,4 +221,11 @@ test("the kube-janitor migration example (examples/kube-janitor-migration.yaml) 
     "require-application-label Deployment/no-app-label-5d",
     "temporary-pr-deployments Deployment/pr-123",
   ]);
+});
+
+test("manifests: a Kind name that is not built-in is granted as written, with a note to name its group", async () => {
+  const result = await runCli(["manifests", "-c", writeConfig(`policies:\n  - {name: g, target: resources, match: {kinds: [Gizmo, deploy]}, when: {expires: true}, action: delete}\n`)]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /# NOTE: policy g names kind "Gizmo", which is not a built-in resource: granted as core "gizmo"; if it is a custom resource, write it as resource.group/);
+  assert.match(result.stdout, /- apps\n\s+resources:\n\s+- deployments\n/);
 });

@@ -5,13 +5,12 @@ import type { ResourcePolicy, Settings } from "../../config/schema.ts";
 import type { Logger } from "../../core/log.ts";
 import { qualifiedName, resolveKinds, type ResourceKind } from "../../cluster/discovery.ts";
 import type { ResourceSource } from "../../cluster/resource-reader.ts";
-import { parseInstant } from "../../core/clock.ts";
 import { pickWinner, type Contender } from "../../plan/choose.ts";
-import type { Candidate, Skipped } from "../../plan/types.ts";
+import type { Candidate, ServedAs, Skipped } from "../../plan/types.ts";
 import type { NamespaceInfo } from "../verdict.ts";
 import { resourceObject, type KubeObject, type ResourceContext, type ResourceObject } from "./context.ts";
 import { evaluateResourcePolicy, type ResourceEvaluation } from "./evaluate.ts";
-import { ReferenceIndex, REFERENCED_KINDS } from "./references.ts";
+import { ReferenceIndex } from "./references.ts";
 import { resourceProtections, resourceProtectionsFor, type ResourceProtection, type ResourceProtectionContext } from "./protections.ts";
 
 export interface ResourceCollectOptions {
@@ -177,8 +176,15 @@ export async function collectResources(o: ResourceCollectOptions): Promise<Resou
 }
 
 function targetOf(obj: ResourceObject): Skipped["target"] {
-  const { group, version, resource, namespaced } = obj.kind;
-  return { kind: obj.kind.kind, namespace: obj.namespace, name: obj.name, resource: { group, version, resource, namespaced } };
+  return { kind: obj.kind.kind, namespace: obj.namespace, name: obj.name, resource: servedAs(obj.kind) };
+}
+
+// One ServedAs per kind, shared by all its targets: a plan may hold tens of thousands of them.
+const served = new WeakMap<ResourceKind, ServedAs>();
+function servedAs(kind: ResourceKind): ServedAs {
+  let s = served.get(kind);
+  if (!s) served.set(kind, (s = { group: kind.group, version: kind.version, resource: kind.resource, namespaced: kind.namespaced }));
+  return s;
 }
 
 /** The first matching policy in config order that may act wins, as for pods. */
@@ -194,11 +200,10 @@ export function chooseResourceAction(obj: ResourceObject, evaluations: ResourceE
     }));
   const picked = pickWinner(contenders, now);
   if (!picked) return undefined;
-  const { group, version, resource, namespaced } = obj.kind;
   return {
-    target: { kind: obj.kind.kind, namespace: obj.namespace, name: obj.name, uid: obj.uid, resource: { group, version, resource, namespaced } },
+    target: { kind: obj.kind.kind, namespace: obj.namespace, name: obj.name, uid: obj.uid, resource: servedAs(obj.kind) },
     ...picked,
-    created: obj.created ?? parseInstant(undefined) ?? 0,
+    created: obj.created ?? 0,
     restarts: 0,
     owner: undefined,
   };

@@ -2,6 +2,8 @@
 // building blocks (durations, selectors, regular expressions, schedules) without importing
 // schema.ts back.
 import * as z from "zod";
+import { neverTargetReason, resolveKinds } from "../../core/kinds.ts";
+import { wellKnownKinds } from "../../core/well-known-kinds.ts";
 
 export const RESOURCE_PROTECTION_OPT_OUTS = ["owned"] as const;
 export const PROPAGATION_POLICIES = ["Background", "Foreground", "Orphan"] as const;
@@ -26,7 +28,14 @@ export function resourcePolicySchema<D extends z.ZodType, T extends z.ZodType, S
     target: z.literal("resources"),
     match: z.strictObject({
       // Resolved through the API server's discovery when the run starts.
-      kinds: z.array(kindName).min(1),
+      // A built-in kind that is never a target is refused here already; the rest waits for discovery.
+      kinds: z.array(kindName).min(1).superRefine((kinds, ctx) => {
+        kinds.forEach((name, i) => {
+          const known = name === "*" ? undefined : resolveKinds([name], wellKnownKinds(), true).kinds[0];
+          const never = known && neverTargetReason(known);
+          if (never) ctx.addIssue({ code: "custom", path: [i], message: `${JSON.stringify(name)}: ${never}` });
+        });
+      }),
       namespaces: parts.nameList.optional(),
       namespaceSelector: parts.labelSelector.optional(),
       excludeNamespaces: parts.nameList.optional(),

@@ -1,6 +1,6 @@
 // Kinds every Kubernetes API server serves (group, version, resource, Kind, namespaced, short
 // name), for what has no discovery to ask: snapshots, and the RBAC `manifests` derives offline.
-import type { ResourceKind } from "./discovery.ts";
+import type { ResourceKind } from "../core/kinds.ts";
 
 const KINDS: [string, string, string, string, boolean, string?][] = [
   ["", "v1", "pods", "Pod", true, "po"],
