@@ -229,3 +229,16 @@ test("manifests: a Kind name that is not built-in is granted as written, with a 
   assert.match(result.stdout, /# NOTE: policy g names kind "Gizmo", which is not a built-in resource: granted as core "gizmo"; if it is a custom resource, write it as resource.group/);
   assert.match(result.stdout, /- apps\n\s+resources:\n\s+- deployments\n/);
 });
+
+test("-n narrows resource reads to those namespaces (cluster-scoped kinds not read)", async () => {
+  await withServer(async (server) => {
+    const config = writeConfig(`settings: {waitBetweenActions: 0}\npolicies:\n  - {name: u, target: resources, match: {kinds: [configmaps, clusterroles.rbac.authorization.k8s.io]}, when: {unused: true, olderThan: 1d}, action: delete}\n`);
+    const result = await runCli(["plan", "-o", "json", "-c", config, "-n", "kube-system", "--kubeconfig", server.kubeconfig()]);
+    assert.equal(result.code, 0, result.stderr);
+    const report = parseReport(result.stdout);
+    assert.deepEqual(report.actions, []);
+    assert.deepEqual(report.skipped.map((s) => s.target.name), ["cm-system"]);
+    const lists = server.requests.filter((r) => r.method === "GET" && /configmaps|clusterroles|pods/.test(r.path)).map((r) => r.path);
+    assert.ok(lists.length > 0 && lists.every((p) => p.includes("/namespaces/kube-system/")), lists.join("\n"));
+  });
+});
