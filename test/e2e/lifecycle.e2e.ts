@@ -62,7 +62,7 @@ test("the Lease is renewed while a long paced run lives; a concurrent run is ref
 
   const renewed = await waitFor("a renewal", async () => {
     const now = await lease(ns);
-    return now?.spec.holderIdentity === taken.spec.holderIdentity && now.spec.renewTime && Date.parse(now.spec.renewTime) > Date.parse(taken.spec.renewTime!) ? now : undefined;
+    return now && now.spec.holderIdentity === taken.spec.holderIdentity && now.spec.renewTime && Date.parse(now.spec.renewTime) > Date.parse(taken.spec.renewTime!) ? now : undefined;
   }, 40_000);
   assert.ok(Date.parse(renewed.spec.renewTime!) - Date.parse(taken.spec.renewTime!) >= 10_000, "renewed about a third of the duration later");
 
