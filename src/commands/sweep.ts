@@ -36,7 +36,7 @@ export function registerSweep(program: Command, io: Io, run: (code: Promise<Exit
     .addOption(new Option("--dry-run [mode]", "client (default): act on nothing, like plan; server: send every write with dryRun=All"))
     .option("--wait <duration>", "pause after each write (overrides settings.waitBetweenActions)")
     .option("--max-actions <n>", "at most this many actions this run (overrides settings.maxActions)")
-    .option("--deadline <duration>", "stop starting new actions after this long (exit 4)")
+    .option("--deadline <duration>", "after this long, cut short what is in flight and start nothing more (exit 4; at most 24h)")
     .option("--concurrency <n>", "writes in flight at most (default 1); each pauses --wait after its own write")
     .option("--metrics-file <file>", "write run metrics for node-exporter's textfile collector (atomic rename)")
     .option("--pushgateway <url>", "push run metrics to a Prometheus Pushgateway (pushAdd)")
