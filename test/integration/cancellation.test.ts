@@ -215,3 +215,33 @@ test("a closed stdout (EPIPE) never crashes the run: exit code of the run, the o
     assert.equal(s.leases.get("default/kube-sweeper")?.spec.holderIdentity, null, "the Lease is released");
   });
 });
+
+test("a lock taken over by another run during a paced sweep: the next renewal finds it, the run stops acting, exit 4 naming the new holder", async () => {
+  const crashing = (name: string, age: number) => buildPod({ name, restarts: 5, state: waiting("CrashLoopBackOff"), age: hours(age) }, (p) => (p.metadata!.ownerReferences![0]!.name = `rs-${name}`));
+  await withServer({ pods: [crashing("worker-a", 3), crashing("worker-b", 2), crashing("worker-c", 1)] }, async (s) => {
+    const config = writeConfig("policies:\n  - {name: crash, target: pods, when: {reasons: [CrashLoopBackOff]}, action: delete}\n");
+    let stolen = false;
+    const result = await runCli(["sweep", "-o", "json", "-c", config, "--kubeconfig", s.kubeconfig(), "--wait", "60s"], {
+      timeoutMs: 90_000,
+      onSpawn: (child) => {
+        const poll = setInterval(() => {
+          const lease = s.leases.get("default/kube-sweeper");
+          // After the first delete, another run (say, one whose clock ran ahead) takes the Lease.
+          if (!stolen && lease?.spec.holderIdentity && s.pods.size === 2) {
+            stolen = true;
+            lease.spec = { ...lease.spec, holderIdentity: "other-host:4242" };
+            lease.metadata.resourceVersion = String(Number(lease.metadata.resourceVersion) + 1000);
+          }
+        }, 50);
+        child.on("close", () => clearInterval(poll));
+      },
+    });
+    assert.ok(stolen);
+    assert.equal(result.code, 4, result.stderr);
+    const report = parseReport(result.stdout);
+    assert.match(report.interrupted ?? "", /the lock \(lease default\/kube-sweeper\) was lost: another run took it over \(holder other-host:4242\)/);
+    assert.deepEqual(report.actions.map((a) => a.status), ["done", "planned", "planned"]);
+    assert.equal(s.pods.size, 2, "no write after the lock was lost");
+    assert.equal(s.leases.get("default/kube-sweeper")?.spec.holderIdentity, "other-host:4242", "the new holder's Lease is left alone");
+  });
+});
