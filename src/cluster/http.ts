@@ -43,7 +43,7 @@ export async function jsonClient(kc: KubeConfig, api: ApiPolicy): Promise<JsonCl
   const open = (path: string) =>
     new Promise<http.IncomingMessage>((resolve, reject) => {
       const url = new URL(server + path);
-      const request = (secure ? https : http).request(url, { method: "GET", agent, headers, auth: opts.auth, timeout: timeoutMs }, (res) => {
+      const request = (secure ? https : http).request(url, { method: "GET", agent, headers, auth: opts.auth, timeout: timeoutMs, signal: api.signal }, (res) => {
         const code = res.statusCode ?? 0;
         if (code >= 200 && code < 300) return resolve(res);
         const chunks: Buffer[] = [];

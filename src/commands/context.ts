@@ -11,6 +11,7 @@ import { ClusterAccessError, UsageError } from "../errors.ts";
 import { jsonClient, type JsonClient } from "../cluster/http.ts";
 import { apiPolicy, type ApiPolicy } from "../cluster/api-policy.ts";
 import { DEFAULT_RETRY } from "../core/retry.ts";
+import { overMaximum } from "../config/maxima.ts";
 import { loadKubeConfig, oneLine } from "../cluster/kubeconfig.ts";
 import { readLiveView } from "../cluster/live.ts";
 import { readSnapshot } from "../cluster/snapshot.ts";
@@ -112,6 +113,8 @@ function numberFlag(flag: string, value: string): number {
 export async function connect(options: GlobalOptions, io: Io, log: Logger): Promise<Cluster> {
   const timeoutMs = durationFlag("--request-timeout", options.requestTimeout)!;
   if (timeoutMs <= 0) throw new UsageError("--request-timeout: must be more than 0");
+  const tooLong = overMaximum("requestTimeout", timeoutMs);
+  if (tooLong) throw new UsageError(`--request-timeout: ${tooLong}`);
   const qps = numberFlag("--qps", options.qps);
   const burst = numberFlag("--burst", options.burst);
   const kubeconfig = { kubeconfig: options.kubeconfig, context: options.context, env: io.env, insecure: options.insecureSkipTlsVerify === true };

@@ -5,6 +5,7 @@ import * as z from "zod";
 import { DURATION_HINT, DurationError, FOREVER, parseDuration } from "../core/duration.ts";
 import { parseSelector, SelectorError, type LabelSelector } from "../core/selector.ts";
 import { scheduleProblem } from "./schedule.ts";
+import { overMaximum, type Bounded } from "./maxima.ts";
 
 export const API_VERSION = "kube-sweeper.io/v1alpha1";
 export const DEFAULT_PROTECTED_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease"];
@@ -22,6 +23,13 @@ const duration = z.unknown().transform((value, ctx) => {
     return z.NEVER;
   }
 });
+
+/** A duration with a documented maximum (maxima.ts). */
+const boundedDuration = (which: Bounded) =>
+  duration.superRefine((ms, ctx) => {
+    const problem = overMaximum(which, ms);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
 
 const count = z.number().int().min(0);
 
@@ -76,7 +84,7 @@ const match = z
 const schedule = z
   .strictObject({
     cron: z.string().min(1),
-    window: duration,
+    window: boundedDuration("scheduleWindow"),
     timeZone: z.string().min(1).optional(),
   })
   .superRefine((value, ctx) => {
@@ -212,7 +220,7 @@ export interface ScaleFilter {
 const webhookSpec = z.strictObject({
   url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }),
   secretEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name").optional(),
-  timeout: duration.default(10_000),
+  timeout: boundedDuration("webhookTimeout").default(10_000),
   retries: z.number().int().min(0).max(10).default(3),
 });
 
@@ -265,7 +273,7 @@ const terminateAction = z
               method: z.enum(["GET", "POST", "PUT"]).default("POST"),
             })
             .optional(),
-          timeout: duration.default(10_000),
+          timeout: boundedDuration("terminateTimeout").default(10_000),
         })
         .refine((t) => !(t.exec && t.http), { message: "give exec or http, not both" }),
     }),
@@ -331,7 +339,7 @@ const policy = z
 const settings = z
   .strictObject({
     // A timer longer than ~24.8 days fires at once in Node; a day is already far beyond any use.
-    waitBetweenActions: duration.refine((ms) => ms <= MAX_PAUSE_MS, "at most 24h").default(10_000),
+    waitBetweenActions: boundedDuration("waitBetweenActions").default(10_000),
     maxActions: count.optional(),
     maxActionsPerNamespace: count.optional(),
     maxActionsPerOwner: count.optional(),
@@ -351,7 +359,7 @@ const settings = z
         plainHttp: z.array(z.string().min(1)).default([]),
         skipTLSVerify: z.array(z.string().min(1)).default([]),
         mirrors: z.record(z.string().min(1), z.string().min(1)).default({}),
-        timeout: duration.refine((ms) => ms > 0, "must be more than 0").default(10_000),
+        timeout: boundedDuration("registryTimeout").refine((ms) => ms > 0, "must be more than 0").default(10_000),
         concurrency: z.number().int().min(1).max(256).default(16),
       })
       .default({ plainHttp: [], skipTLSVerify: [], mirrors: {}, timeout: 10_000, concurrency: 16 }),

@@ -1,5 +1,6 @@
 // The API permissions a config needs, derived from its policies and actions: the single source
 // for the generated RBAC and for the check a sweep makes before its first write.
+import { EVENTS_NAMESPACE_FOR_CLUSTER_SCOPED } from "../cluster/events.ts";
 import type { Config } from "../config/schema.ts";
 import { namespacePoliciesOf, podPoliciesOf } from "../plan/collect.ts";
 import type { Action, ActionKind } from "../plan/types.ts";
@@ -16,7 +17,7 @@ export interface Permission {
   why: string;
   /** The actions that write with it (checked before the first write); none for reads and the lock. */
   actions?: ActionKind[];
-  /** Events are written in the target's namespace (or default, for a Namespace target). */
+  /** Events are written in the target's namespace (or kube-system, for a Namespace target: see cluster/events.ts). */
   events?: boolean;
 }
 
@@ -103,7 +104,7 @@ export function writeChecks(permissions: Permission[], actions: Action[], withEv
     const own = action.target.kind === "Pod" ? action.target.namespace : action.target.name;
     for (const permission of permissions) {
       if (!permission.actions?.includes(action.action) || (permission.events && !withEvents)) continue;
-      const namespace = permission.clusterScoped ? undefined : permission.events ? (action.target.kind === "Pod" ? own : "default") : own;
+      const namespace = permission.clusterScoped ? undefined : permission.events ? (action.target.kind === "Pod" ? own : EVENTS_NAMESPACE_FOR_CLUSTER_SCOPED) : own;
       out.set(`${permission.group}/${permission.resource}/${permission.verb}/${namespace ?? ""}`, { permission, namespace });
     }
   }

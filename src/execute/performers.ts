@@ -25,6 +25,8 @@ export interface PerformerDeps {
   log: Logger;
   clock: () => number;
   webhookBackoffMs?: (attempt: number) => number;
+  /** The run's cancellation, for the calls that are not API requests (webhooks). */
+  signal?: AbortSignal;
 }
 
 export function createPerformers(deps: PerformerDeps): Performers {
@@ -89,6 +91,7 @@ export function createPerformers(deps: PerformerDeps): Performers {
         },
         deps.env,
         deps.webhookBackoffMs,
+        deps.signal,
       );
     }),
   };
