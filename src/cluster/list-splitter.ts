@@ -122,7 +122,9 @@ export class ListSplitter {
         skeletonFrom = i;
       }
       if (this.#depth === 0 && b !== OPEN_OBJECT) {
-        throw new ListShapeError(`the top level is ${b === OPEN_ARRAY ? "a list" : b === CLOSE_OBJECT || b === CLOSE_ARRAY ? "unbalanced" : "not an object"}, not a Kubernetes List`);
+        const what = firstByteOf(b);
+        if (what === "not JSON") throw new SyntaxError(`unexpected ${JSON.stringify(String.fromCharCode(b))} at the top level`);
+        throw new ListShapeError(`the top level is ${what}, not a Kubernetes List`);
       }
       if (this.#itemsDepth && this.#depth === this.#itemsDepth - 1 && !this.#item && b !== CLOSE_ARRAY) {
         // Between elements of "items": commas are left out of the skeleton.

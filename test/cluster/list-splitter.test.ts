@@ -82,7 +82,7 @@ for (const [name, text, problem] of SHAPES) {
 
 for (const [name, text, thrown] of [
   ["a top-level array", '[{"kind":"Pod"}]', /top level is a list/],
-  ["a top-level string", '"PodList"', /top level is not an object/],
+  ["a top-level string", '"PodList"', /top level is a string/],
   ["a null item", '{"kind":"PodList","metadata":{},"items":[{"a":1},null]}', /items\[1\] is null/],
   ["a number item", '{"kind":"PodList","metadata":{},"items":[5]}', /items\[0\] is a number/],
   ["a string item", '{"kind":"PodList","metadata":{},"items":["x"]}', /items\[0\] is a string/],
