@@ -3,7 +3,7 @@ import type { Namespace, Node, ObjectList, Pod, PriorityClass } from "../core/k8
 import type { Logger } from "../core/log.ts";
 import { ClusterAccessError } from "../errors.ts";
 import { nodeHealth, type NamespaceInfo, type NodeHealth } from "../policies/verdict.ts";
-import { ApiError } from "./api-error.ts";
+import { ApiError, MALFORMED_LIST } from "./api-error.ts";
 import { CONNECTION_LOST, type JsonClient, type ListMetadata } from "./http.ts";
 import { namespaceInfo, priorityClassEntry, type ClusterView, type NamespaceManagerObject, type ReadScope } from "./view.ts";
 
@@ -107,8 +107,9 @@ export async function optionalList<T, V>(
 
 /**
  * A paginated list, yielded in batches as it arrives. An expired continue token (410), or a
- * connection lost after part of a page was handed out, restarts the list and says so (the reader
- * starts over); a page lost before any of it was handed out is asked for again. Throws ApiError.
+ * connection lost or a page found not to be a list after part of it was handed out, restarts the
+ * list and says so (the reader starts over); a page lost before any of it was handed out is asked
+ * for again. Any page that is not a list in the end is an error (ApiError), never a shorter list.
  */
 export async function* pagedList<T>(client: JsonClient, path: string, limit: number, fieldSelector: string | undefined): AsyncGenerator<{ items: T[]; restarted: boolean }> {
   let token: string | undefined;
@@ -134,7 +135,9 @@ export async function* pagedList<T>(client: JsonClient, path: string, limit: num
       }
     } catch (error) {
       const expired = error instanceof ApiError && error.code === 410 && token !== undefined;
-      const lost = error instanceof ApiError && error.reason === CONNECTION_LOST;
+      // Cut off, or found not to be a list, after items were handed out: read again from the top.
+      // (Before that, the client's own retries already asked for the page again.)
+      const lost = error instanceof ApiError && (error.reason === CONNECTION_LOST || error.reason === MALFORMED_LIST) && handedOut;
       if ((expired || lost) && attempts < 3) {
         attempts++;
         if (expired || handedOut) {

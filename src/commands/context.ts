@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { loadConfig, type LoadedConfig } from "../config/load.ts";
-import type { Config } from "../config/schema.ts";
+import { settingsWarnings, type Config } from "../config/schema.ts";
 import { namespacePoliciesOf, podPoliciesOf } from "../plan/collect.ts";
 import { parseInstant } from "../core/clock.ts";
 import { parseDuration } from "../core/duration.ts";
@@ -61,7 +61,7 @@ export function runClock(options: GlobalOptions): number {
 
 export function readConfig(options: GlobalOptions, io: Io, log: Logger): LoadedConfig {
   const loaded = loadConfig({ explicitPath: options.config, env: io.env, fileExists: existsSync });
-  for (const warning of loaded.warnings) log.warn(warning);
+  for (const warning of [...loaded.warnings, ...settingsWarnings(loaded.config.settings)]) log.warn(warning);
   return loaded;
 }
 
@@ -138,11 +138,21 @@ export async function openView(options: GlobalOptions, scope: ReadScope, io: Io,
 
 const IN_CLUSTER_NAMESPACE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
 
-/** The sweeper's own pod: from the downward API (POD_NAME/POD_NAMESPACE) or the in-cluster hostname. */
-export function selfPod(env: NodeJS.ProcessEnv): ProtectionContext["self"] {
-  if (env.POD_NAME && env.POD_NAMESPACE) return { name: env.POD_NAME, namespace: env.POD_NAMESPACE };
-  if (env.KUBERNETES_SERVICE_HOST && env.HOSTNAME && existsSync(IN_CLUSTER_NAMESPACE)) {
-    return { name: env.HOSTNAME, namespace: readFileSync(IN_CLUSTER_NAMESPACE, "utf8").trim() };
+/**
+ * The sweeper's own pod: its name from the downward API (POD_NAME) or, in a cluster, the hostname;
+ * its namespace from POD_NAMESPACE or the service account's namespace file. A name whose namespace
+ * cannot be found is protected in every namespace: the protection is never silently dropped.
+ */
+export function selfPod(env: NodeJS.ProcessEnv, namespaceFile = IN_CLUSTER_NAMESPACE): ProtectionContext["self"] {
+  const name = env.POD_NAME || (env.KUBERNETES_SERVICE_HOST ? env.HOSTNAME : undefined);
+  if (!name) return undefined;
+  return { name, namespace: env.POD_NAMESPACE || readNamespaceFile(namespaceFile) };
+}
+
+function readNamespaceFile(file: string): string | undefined {
+  try {
+    return readFileSync(file, "utf8").trim() || undefined;
+  } catch {
+    return undefined;
   }
-  return undefined;
 }

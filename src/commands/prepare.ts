@@ -51,7 +51,7 @@ export async function prepare({ options, io, log, adjust, find, onConnected }: P
   const view = await openView(options, scope, io, log, cluster);
   log.debug("reading pods", { namespaces: scope.namespaces ?? "all", fieldSelector: scope.podFieldSelector ?? "" });
   const progress = io.stderrIsTTY ? (n: number) => io.stderr(`\rread ${n} pods`) : undefined;
-  const fromManagers = policiesFromManagers(view.namespaceManagers ?? []);
+  const fromManagers = policiesFromManagers(view.namespaceManagers ?? [], config.settings.crossNamespaceManagersFrom);
   for (const problem of fromManagers.problems) log.warn(problem);
   const collected = await collectCandidates({ view, config, extraNamespacePolicies: fromManagers.policies, now, self: selfPod(io.env), find, onlyNamespaces: options.namespace, onPage: progress });
   if (progress) io.stderr("\r\x1b[K");

@@ -50,6 +50,16 @@ function writeMode(flag: SweepFlags["dryRun"], seedDryRun: boolean): WriteMode {
   throw new UsageError(`--dry-run: expected client or server, got ${JSON.stringify(flag)}`);
 }
 
+/**
+ * A pinned clock makes young objects look old, so only a client dry run takes --now. A server dry
+ * run is refused too: its requests are real (admission webhooks see them, disruption budgets are
+ * consulted), sent for a plan the real clock would not make.
+ */
+function refusePinnedClock(options: GlobalOptions, mode: WriteMode): void {
+  if (options.now === undefined || mode === "client-dry-run") return;
+  throw new UsageError(`--now ${JSON.stringify(options.now)}: a pinned clock is accepted only with --dry-run (client), never by a sweep that sends writes${mode === "server-dry-run" ? " (--dry-run=server sends them for real, with dryRun=All)" : ""}`);
+}
+
 function countFlag(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value)) throw new UsageError(`${flag}: expected a whole number >= 0, got ${JSON.stringify(value)}`);
@@ -93,12 +103,13 @@ async function sweepCommand(options: GlobalOptions, flags: SweepFlags, io: Io): 
       // No retry wait outlasts the deadline or an interruption.
       cluster.api.bound(deadline !== undefined ? startedAt + deadline : undefined, interrupt.signal);
       const mode = writeMode(flags.dryRun, seedDryRun);
+      refusePinnedClock(options, mode);
       if (mode !== "real" || !config.settings.lock.enabled) return;
       try {
         lock = await acquireLock(await cluster.writerConfig(), config.settings.lock, {
           clock: Date.now,
           policy: cluster.api,
-          self: selfPod(io.env),
+          self: knownPod(selfPod(io.env)),
           log,
           onLost: (why) => {
             log.error(`${why}: stopping, starting nothing more`);
@@ -113,6 +124,7 @@ async function sweepCommand(options: GlobalOptions, flags: SweepFlags, io: Io): 
     };
     const prepared = await prepare({ options, io, log, adjust, onConnected: (cluster, config, loaded) => onConnected(cluster, config, loaded.dryRun) });
     const mode = writeMode(flags.dryRun, prepared.loaded.dryRun);
+    refusePinnedClock(options, mode);
     const dryRun = mode === "client-dry-run" ? "client" : mode === "server-dry-run" ? "server" : undefined;
     if (dryRun) log.info(`DRY-RUN (${dryRun}): nothing will be changed`);
     const images = prepared.images;
@@ -224,4 +236,9 @@ async function livePerformers(prepared: Prepared, io: Io, log: ReturnType<typeof
     clock: Date.now,
     signal,
   });
+}
+
+/** The lock names a pod only when its namespace is known; otherwise it names the host and pid. */
+function knownPod(self: ReturnType<typeof selfPod>): { namespace: string; name: string } | undefined {
+  return self?.namespace ? { namespace: self.namespace, name: self.name } : undefined;
 }

@@ -8,7 +8,10 @@ import { scheduleProblem } from "./schedule.ts";
 import { overMaximum, type Bounded } from "./maxima.ts";
 
 export const API_VERSION = "kube-sweeper.io/v1alpha1";
-export const DEFAULT_PROTECTED_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease"];
+/** Protected whatever the config says, unless named in settings.unprotectBuiltinNamespaces. */
+export const BUILTIN_PROTECTED_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease"] as const;
+/** Built in for namespace targets only: its pods are ordinary workloads. */
+export const BUILTIN_PROTECTED_NAMESPACE_TARGETS = [...BUILTIN_PROTECTED_NAMESPACES, "default"] as const;
 
 const duration = z.unknown().transform((value, ctx) => {
   if (typeof value !== "string" && typeof value !== "number") {
@@ -349,10 +352,15 @@ const settings = z
     abortIfMoreThan: z
       .strictObject({ count: count.optional(), percent: z.number().min(0).max(100).optional() })
       .optional(),
-    protectedNamespaces: nameList.default(DEFAULT_PROTECTED_NAMESPACES),
+    // Added to the built-in protected namespaces, never replacing them.
+    protectedNamespaces: nameList.default([]),
+    // Taking a built-in protection away must be said in so many words (and is warned about).
+    unprotectBuiltinNamespaces: z.array(z.enum(BUILTIN_PROTECTED_NAMESPACE_TARGETS)).default([]),
     order: z.enum(["oldest-first", "most-restarts-first"]).default("oldest-first"),
     // Also evaluate the namespace manager's NamespaceManager objects (k8s.consol.de/v1beta1).
     namespaceManagers: z.boolean().default(false),
+    // Namespaces whose NamespaceManager objects may manage any namespace (elsewhere: their own only).
+    crossNamespaceManagersFrom: nameList.default([]),
     // How registries are reached by image checks.
     registries: z
       .strictObject({
@@ -376,9 +384,11 @@ const settings = z
   })
   .default({
     waitBetweenActions: 10_000,
-    protectedNamespaces: DEFAULT_PROTECTED_NAMESPACES,
+    protectedNamespaces: [],
+    unprotectBuiltinNamespaces: [],
     order: "oldest-first",
     namespaceManagers: false,
+    crossNamespaceManagersFrom: [],
     registries: { plainHttp: [], skipTLSVerify: [], mirrors: {}, timeout: 10_000, concurrency: 16 },
     registryAuth: false,
     lock: { enabled: true, namespace: "default", name: "kube-sweeper" },
@@ -405,6 +415,13 @@ export const configSchema = z
   });
 
 export type Config = z.output<typeof configSchema>;
+
+/** What a valid config still deserves a word about, on every run and in validate. */
+export function settingsWarnings(settings: Config["settings"]): string[] {
+  return settings.unprotectBuiltinNamespaces.map((ns) =>
+    ns === "default" ? "settings.unprotectBuiltinNamespaces: default is not protected: the namespace itself may be acted on" : `settings.unprotectBuiltinNamespaces: ${ns} is not protected: its pods and the namespace itself may be acted on`,
+  );
+}
 export type Settings = Config["settings"];
 export type Policy = Config["policies"][number];
 export type PodPolicy = Extract<Policy, { target: "pods" }>;

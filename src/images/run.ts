@@ -46,7 +46,9 @@ export async function runImageChecks(options: ImageRunOptions): Promise<ImageFin
   let workloads: Workload[];
   let namespaces: Map<string, NamespaceInfo> | undefined;
   if (options.snapshot) {
-    const objects = snapshotObjects(options.snapshot);
+    // Streamed: only the workloads asked for and the namespaces are kept.
+    const objects: { kind?: unknown }[] = [];
+    for await (const batch of snapshotObjects(options.snapshot)) objects.push(...batch.filter((o) => o.kind === "Namespace" || kinds.includes(o.kind as WorkloadKind)));
     workloads = objects.flatMap((o) => {
       const kind = o.kind as WorkloadKind;
       if (!kinds.includes(kind)) return [];

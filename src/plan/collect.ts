@@ -10,7 +10,7 @@ import type { EvaluationContext } from "../policies/verdict.ts";
 import type { ClusterView } from "../cluster/view.ts";
 import { chooseAction, chooseNamespaceAction } from "./choose.ts";
 import { namespaceProtections } from "./namespace-protections.ts";
-import { podProtections, type ProtectionContext } from "./protections.ts";
+import { podProtections, protectedNamespaceSet, type ProtectionContext } from "./protections.ts";
 import type { Candidate, Skipped } from "./types.ts";
 import { text } from "../core/shape.ts";
 
@@ -51,8 +51,8 @@ export async function collectCandidates({ view, config, extraNamespacePolicies =
   const podPolicies = podTargetPoliciesOf(config);
   const namespacePolicies = [...namespacePoliciesOf(config), ...extraNamespacePolicies];
   const ctx: EvaluationContext = { now, nodes: view.nodes, namespaces: view.namespaces, safetyFilters: config.settings.safetyFilters, priorityClasses: view.priorityClasses };
-  const protectedNamespaces = new Set(config.settings.protectedNamespaces);
-  const protection: ProtectionContext = { protectedNamespaces, namespaces: view.namespaces, self };
+  const protection: ProtectionContext = { protectedNamespaces: protectedNamespaceSet(config.settings, false), namespaces: view.namespaces, self };
+  const protectedNamespaces = protectedNamespaceSet(config.settings, true);
   const allNamespaces = [...(view.namespaces?.values() ?? [])].filter((ns) => !onlyNamespaces?.length || onlyNamespaces.includes(ns.name));
   const scopes = namespacePolicies.map((p) => new Set(allNamespaces.filter((ns) => namespaceInScope(ns, p.match).every((m) => m.holds)).map((ns) => ns.name)));
   const counter = new PodCounter(namespacePolicies, (i) => scopes[i]!);

@@ -46,6 +46,11 @@ export interface FakeOptions {
   /** Serve policy/v1 (Kubernetes >= 1.22); otherwise only policy/v1beta1 Eviction. */
   policyV1?: boolean;
   version?: string;
+  /**
+   * Replaces the 200 body of a list page (pods, nodes, namespaces): a JSON value, or raw text when
+   * a string is returned; undefined keeps the real page. `page` counts from 0 within one list.
+   */
+  listAnswer?: (list: { path: string; kind: string; page: number; body: Record<string, unknown> }) => unknown;
   /** Lets a test answer a request itself (faults): return true when it did. */
   intercept?: (req: RecordedRequest, res: http.ServerResponse) => boolean;
   /**
@@ -97,7 +102,7 @@ export async function startFakeApiServer(options: FakeOptions = {}): Promise<Fak
 
   const forbidden = (verb: Forbid["verb"], resource: string) => options.forbid?.some((f) => f.verb === verb && f.resource === resource);
 
-  const list = <T>(res: http.ServerResponse, kind: string, items: T[], query: URLSearchParams) => {
+  const list = <T>(res: http.ServerResponse, kind: string, items: T[], query: URLSearchParams, path = "") => {
     const limit = Number(query.get("limit") ?? "0");
     const token = query.get("continue");
     let offset = 0;
@@ -111,7 +116,11 @@ export async function startFakeApiServer(options: FakeOptions = {}): Promise<Fak
     }
     const page = limit > 0 ? items.slice(offset, offset + limit) : items.slice(offset);
     const next = limit > 0 && offset + limit < items.length ? Buffer.from(JSON.stringify({ offset: offset + limit })).toString("base64") : undefined;
-    json(res, 200, { kind, apiVersion: "v1", metadata: { resourceVersion: String(resourceVersion), ...(next ? { continue: next, remainingItemCount: items.length - offset - limit } : {}) }, items: page });
+    const body = { kind, apiVersion: "v1", metadata: { resourceVersion: String(resourceVersion), ...(next ? { continue: next, remainingItemCount: items.length - offset - limit } : {}) }, items: page };
+    const replaced = options.listAnswer?.({ path, kind, page: limit > 0 ? Math.floor(offset / limit) : 0, body });
+    if (replaced === undefined) return json(res, 200, body);
+    res.writeHead(200, { "Content-Type": "application/json" });
+    res.end(typeof replaced === "string" ? replaced : JSON.stringify(replaced));
   };
 
   const podFilter = (query: URLSearchParams, namespace?: string) => {
@@ -178,15 +187,15 @@ export async function startFakeApiServer(options: FakeOptions = {}): Promise<Fak
     }
     if (r.method === "GET" && r.path === "/api/v1/pods") {
       if (forbidden("list", "pods")) return status(res, 403, "Forbidden", rbacMessage("list", "pods"), { kind: "pods" });
-      return list(res, "PodList", podFilter(r.query), r.query);
+      return list(res, "PodList", podFilter(r.query), r.query, r.path);
     }
     if (r.method === "GET" && r.path === "/api/v1/nodes") {
       if (forbidden("list", "nodes")) return status(res, 403, "Forbidden", rbacMessage("list", "nodes"), { kind: "nodes" });
-      return list(res, "NodeList", nodes, r.query);
+      return list(res, "NodeList", nodes, r.query, r.path);
     }
     if (r.method === "GET" && r.path === "/api/v1/namespaces") {
       if (forbidden("list", "namespaces")) return status(res, 403, "Forbidden", rbacMessage("list", "namespaces"), { kind: "namespaces" });
-      return list(res, "NamespaceList", namespaces, r.query);
+      return list(res, "NamespaceList", namespaces, r.query, r.path);
     }
     if (r.method === "POST" && r.path === "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews") {
       const attrs = (r.body as { spec?: { resourceAttributes?: { verb?: string; resource?: string; subresource?: string } } })?.spec?.resourceAttributes ?? {};
@@ -259,7 +268,7 @@ export async function startFakeApiServer(options: FakeOptions = {}): Promise<Fak
       const name = parts[5] ? decodeURIComponent(parts[5]) : undefined;
       if (!name && r.method === "GET") {
         if (forbidden("list", "pods")) return status(res, 403, "Forbidden", rbacMessage("list", "pods", ns), { kind: "pods" });
-        return list(res, "PodList", podFilter(r.query, ns), r.query);
+        return list(res, "PodList", podFilter(r.query, ns), r.query, r.path);
       }
       if (name && !parts[6] && r.method === "GET") {
         const pod = pods.get(key(ns, name));

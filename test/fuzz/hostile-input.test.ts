@@ -193,7 +193,7 @@ test("snapshots: arbitrary pods, nodes and namespaces (missing fields, nulls, un
   await fc.assert(
     fc.asyncProperty(fc.array(fc.oneof({ weight: 6, arbitrary: pod }, node, namespace), { maxLength: 40 }), fc.boolean(), async (items, asList) => {
       const text = asList ? JSON.stringify({ kind: "List", apiVersion: "v1", items }) : items.map((i) => JSON.stringify(i)).join("\n");
-      const result = await cli(["plan", "-o", "json", "-c", SWEEP_ALL, "--snapshot", file(text || "{}"), "--now", NOW]);
+      const result = await cli(["plan", "-o", "json", "-c", SWEEP_ALL, "--snapshot", file(text || '{"kind":"List","items":[]}'), "--now", NOW]);
       assertCalm(result, [0, 3]);
       const report = JSON.parse(result.stdout) as { actions: { target: { kind: string; namespace?: string; name: string; uid: string } }[] };
       for (const action of report.actions) {

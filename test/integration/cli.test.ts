@@ -455,7 +455,7 @@ test("bad input never prints a stack trace: each gives exit 2 and one line", asy
     [["plan", "-c", CONFIG, "--kubeconfig", "/nonexistent/kubeconfig"], /kubeconfig \/nonexistent\/kubeconfig: no such file/],
     [["plan", "-c", CONFIG, "--kubeconfig", garbage], /kubeconfig/],
     [["plan", "-c", CONFIG, "--kubeconfig", kubeconfigIsGarbage], /kubeconfig/],
-    [["plan", "-c", CONFIG, "--snapshot", garbage], /snapshot .*: not JSON/],
+    [["plan", "-c", CONFIG, "--snapshot", garbage], /snapshot .*: not (JSON|YAML)/],
     [["sweep", "-c", CONFIG, "--wait", "soon"], /--wait: "soon" is not a duration/],
     [["sweep", "-c", CONFIG, "--max-actions", "-1"], /--max-actions/],
     [["sweep", "-c", CONFIG, "--dry-run=maybe"], /--dry-run: expected client or server/],
