@@ -91,7 +91,7 @@ export async function checkImages(options: CheckOptions): Promise<ImageFinding[]
         findings[i] = [];
         for (const { credential, uses } of byCredential) {
           const result = await options.registry.check(group.ref, credential);
-          findings[i]!.push({ ...base, workloads: byCredential.length > 1 ? workloadsOf(uses) : base.workloads, ...result });
+          findings[i]!.push({ ...base, workloads: workloadsOf(uses), ...result });
         }
       }
       options.onProgress?.(++checked, entries.length);
