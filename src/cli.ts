@@ -35,7 +35,8 @@ function buildProgram(io: Io, run: (code: Promise<ExitCode>) => void): Command {
     .addOption(new Option("--now <time>", "pin the run's clock (RFC 3339), for reproducible plans").hideHelp())
     .showHelpAfterError(false)
     .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: () => {} });
+    // Errors are said in one line by reportError; the help commander prints on stderr when no command is given would bury it.
+    .configureOutput({ writeOut: io.stdout, writeErr: () => {}, outputError: () => {} });
   registerPlan(program, io, run);
   registerSweep(program, io, run);
   registerValidate(program, io, run);
@@ -57,6 +58,11 @@ export async function main(argv: string[], io: Io): Promise<ExitCode> {
     // Handled below, after parsing returns; never an unhandled rejection meanwhile.
     code.catch(() => undefined);
   });
+  // Commander prints the whole help on stderr for `help <unknown>`, and exits 0.
+  if (argv[0] === "help" && argv[1] !== undefined && !argv[1].startsWith("-") && !program.commands.some((c) => c.name() === argv[1])) {
+    io.stderr(`kube-sweeper: unknown command ${JSON.stringify(argv[1])} (plan, sweep, explain, validate, images, restore, manifests); see --help\n`);
+    return EXIT.usage;
+  }
   try {
     await program.parseAsync(argv, { from: "user" });
     if (!pending) {
@@ -86,6 +92,10 @@ export function exitMeaning(code: ExitCode): string {
 function reportError(error: unknown, io: Io): ExitCode {
   const say = (line: string) => io.stderr(`kube-sweeper: ${line}\n`);
   if (error instanceof CommanderError) {
+    if (error.code === "commander.help" && error.exitCode !== 0) {
+      say("a command is required (plan, sweep, explain, validate, images, restore, manifests); see --help");
+      return EXIT.usage;
+    }
     if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return EXIT.ok;
     say(error.message.replace(/^error: /, ""));
     return EXIT.usage;

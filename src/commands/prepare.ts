@@ -49,7 +49,8 @@ export async function prepare({ options, io, log, adjust, find, onConnected }: P
   const cluster = options.snapshot ? undefined : await connect(options, io, log);
   if (cluster && onConnected) await onConnected(cluster, config, loaded);
   const view = await openView(options, scope, io, log, cluster);
-  log.debug("reading pods", { namespaces: scope.namespaces ?? "all", fieldSelector: scope.podFieldSelector ?? "" });
+  if (!scope.readPods) log.debug("not reading pods: no pod, sidecar or pod-counting policy needs them");
+  else log.debug("reading pods", { namespaces: scope.namespaces === undefined ? "all" : scope.namespaces.join(",") || "none (-n and the policies' namespaces do not overlap)", fieldSelector: scope.podFieldSelector ?? "" });
   const progress = io.stderrIsTTY ? (n: number) => io.stderr(`\rread ${n} pods`) : undefined;
   const fromManagers = policiesFromManagers(view.namespaceManagers ?? [], config.settings.crossNamespaceManagersFrom);
   for (const problem of fromManagers.problems) log.warn(problem);

@@ -77,7 +77,8 @@ async function sweepCommand(options: GlobalOptions, flags: SweepFlags, io: Io): 
   const tooLong = (wait !== undefined && overMaximum("waitBetweenActions", wait) && `--wait: ${overMaximum("waitBetweenActions", wait)}`) || (deadline !== undefined && overMaximum("deadline", deadline) && `--deadline: ${overMaximum("deadline", deadline)}`);
   if (tooLong) throw new UsageError(tooLong);
   if (flags.pushgateway && !/^https?:\/\//.test(flags.pushgateway)) throw new UsageError(`--pushgateway: expected an http(s) URL, got ${JSON.stringify(flags.pushgateway)}`);
-  writeMode(flags.dryRun, false); // reject a bad --dry-run before touching the cluster
+  // reject a bad --dry-run before touching the cluster; a file is no ground to act on
+  if (writeMode(flags.dryRun, false) !== "client-dry-run" && options.snapshot) throw new UsageError("sweep acts on the live cluster; --snapshot is for plan, explain, images and sweep --dry-run");
   const adjust = (config: Config): Config => ({
     ...config,
     settings: { ...config.settings, ...(wait !== undefined ? { waitBetweenActions: wait } : {}), ...(maxActions !== undefined ? { maxActions } : {}) },
