@@ -106,7 +106,8 @@ export function resolveConnection(options: KubeconfigOptions, serviceAccountDir 
   if (!contextName && !options.cluster) {
     const inCluster = inClusterConnection(options.env, serviceAccountDir);
     if (inCluster) return checked(inCluster, options);
-    const where = files.length > 0 ? `kubeconfig ${files.join(delimiter)} sets no current-context (use --context)` : missing.length > 0 ? `kubeconfig ${missing.join(delimiter)}: no such file` : "no kubeconfig (--kubeconfig, KUBECONFIG, ~/.kube/config)";
+    const where =
+      files.length > 0 ? `kubeconfig ${files.join(delimiter)} sets no current-context (use --context)` : options.env.KUBECONFIG ? `kubeconfig ${missing.join(delimiter)}: no such file` : "no kubeconfig (--kubeconfig, KUBECONFIG, ~/.kube/config)";
     throw new ClusterAccessError(`no cluster credentials: ${where} and not running in a cluster; use --snapshot FILE to plan from a dump`);
   }
   const context = contextName ? merged.contexts.get(contextName) : undefined;
