@@ -43,6 +43,10 @@ export async function jsonClient(connection: Connection, credentials: Credential
     return agent;
   };
 
+  // Fetched now, so that credentials or TLS files that cannot be used stop the run before any
+  // read, with their own message (an exec plugin that fails, an unreadable CA file).
+  agentFor(await credentials.current());
+
   const networkError = (error: Error) => (error instanceof ApiError ? error : new ApiError(0, "NetworkError", `${error.message} (${server})`));
 
   /** The response of a GET once it is a 2xx; a 401 is tried once more when new credentials may help. */

@@ -160,15 +160,20 @@ function runExecPlugin(user: UserEntry, cluster: ClusterEntry): Promise<ExecOutp
   }
   const env = { ...process.env, ...Object.fromEntries(exec.env.map((e) => [e.name, e.value])), KUBERNETES_EXEC_INFO: JSON.stringify({ apiVersion: exec.apiVersion, kind: "ExecCredential", spec }) };
   return new Promise((resolve, reject) => {
-    const child = spawn(exec.command, exec.args, { env, stdio: ["ignore", "pipe", "pipe"], timeout: EXEC_TIMEOUT_MS });
+    const child = spawn(exec.command, exec.args, { env, stdio: ["ignore", "pipe", "pipe"] });
+    // Our own timer, unreferenced: spawn's `timeout` keeps the process alive when the command is
+    // not found at all.
+    const timer = setTimeout(() => child.kill("SIGKILL"), EXEC_TIMEOUT_MS).unref();
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", (error: NodeJS.ErrnoException) =>
-      reject(fail(error.code === "ENOENT" ? `not found${exec.installHint ? ` (${exec.installHint.split("\n")[0]})` : ""}` : oneLine(error))),
-    );
+    child.on("error", (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(fail(error.code === "ENOENT" ? `not found${exec.installHint ? ` (${exec.installHint.split("\n")[0]})` : ""}` : oneLine(error)));
+    });
     child.on("close", (code, signal) => {
+      clearTimeout(timer);
       if (code !== 0) return reject(fail(`${signal ? `killed by ${signal}` : `exited ${code}`}${stderr.trim() ? `: ${oneLine(stderr.trim())}` : ""}`));
       let parsed: { apiVersion?: unknown; kind?: unknown; status?: { token?: unknown; clientCertificateData?: unknown; clientKeyData?: unknown; expirationTimestamp?: unknown } };
       try {

@@ -232,3 +232,19 @@ test("--context, --cluster and --user pick what kubectl would, and the stderr li
     assert.equal(unknown.stderr, 'kube-sweeper: context "nope" does not exist (have: dead-ctx, real-ctx)\n');
   });
 });
+
+test("an exec plugin that fails, or is not installed: exit 2 with one line naming it (and its install hint), no request sent", () =>
+  withServer({ pods: [crashing()] }, async (server, dir) => {
+    const plugin = join(dir, "failing.sh");
+    writeFileSync(plugin, "#!/bin/sh\necho 'login expired: run sso-login' >&2\nexit 3\n");
+    chmodSync(plugin, 0o755);
+    const cluster = `server: ${JSON.stringify(server.url)}, certificate-authority-data: ${CA}`;
+    const failing = await runCli(["sweep", "-c", SWEEP_CONFIG, "--kubeconfig", kubeconfigFile(dir, cluster, `exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: ${plugin}}`)]);
+    assert.equal(failing.code, 2);
+    assert.match(failing.stderr, /^using context "k" .*\nkube-sweeper: cannot use kubeconfig credentials: exec plugin .*failing\.sh \(user "u"\): exited 3: login expired: run sso-login\n$/);
+    const absent = await runCli(["plan", "-c", CONFIG, "--kubeconfig", kubeconfigFile(dir, cluster, `exec: {apiVersion: client.authentication.k8s.io/v1, command: no-such-plugin-xyz, installHint: "install it with: apt install xyz"}`)]);
+    assert.equal(absent.code, 2);
+    assert.match(absent.stderr, /kube-sweeper: cannot use kubeconfig credentials: exec plugin no-such-plugin-xyz \(user "u"\): not found \(install it with: apt install xyz\)\n$/);
+    assert.equal(server.requests.length, 0, "nothing sent without credentials");
+    assert.ok(server.pods.has("apps/crash-a"));
+  }));
