@@ -142,7 +142,7 @@ test("the issue's reproduction: two files, the first file's current-context is t
   // Same cluster and user names as the real file, a different current context at a dead address.
   writeFileSync(join(dir, "dead"), ["apiVersion: v1", "kind: Config", `clusters: [${cluster("e2e", 9)}, ${cluster("dead", 9)}]`, `users: [${user("admin", "wrong")}]`, `contexts: [${context("dead", "dead", "admin")}]`, "current-context: dead"].join("\n"));
   const kubeconfigEnv = [join(dir, "absent"), join(dir, "real"), join(dir, "dead")].join(delimiter);
-  const version = spawnSync(env.kubectl, ["get", "--raw", "/version"], { encoding: "utf8", env: { PATH: process.env.PATH, KUBECONFIG: kubeconfigEnv } });
+  const version = spawnSync(env.kubectl, ["get", "--raw", "/version"], { encoding: "utf8", env: { PATH: process.env.PATH, HOME: mkdtempSync(join(tmpdir(), "ks-home-")), KUBECONFIG: kubeconfigEnv } });
   assert.equal(version.status, 0, `kubectl talks to the real server: ${version.stderr}`);
   const run = await runCli(["plan", "-o", "json", "-c", CONFIG], { env: { KUBECONFIG: kubeconfigEnv } });
   assert.equal(run.code, 0, run.stderr);
@@ -156,7 +156,7 @@ test("kubeconfig parity with kubectl: --user picks the identity the real API ser
   const ca = `${process.env.KS_E2E_STATE}/ca.crt`;
   writeFileSync(join(dir, "config"), ["apiVersion: v1", "kind: Config", `clusters: [{name: e2e, cluster: {server: "${env.server}", certificate-authority: "${ca}"}}]`, `users: [${user("admin", JSON.stringify(token(env.kubeconfigs.admin)))}, ${user("nobody", JSON.stringify(token(env.kubeconfigs.nobody)))}]`, `contexts: [${context("e2e", "e2e", "admin")}]`, "current-context: e2e"].join("\n"));
   const kubeconfigEnv = join(dir, "config");
-  const kubectl = (args: string[]) => spawnSync(env.kubectl, ["get", "pods", "-A", ...args], { encoding: "utf8", env: { PATH: process.env.PATH, KUBECONFIG: kubeconfigEnv } });
+  const kubectl = (args: string[]) => spawnSync(env.kubectl, ["get", "pods", "-A", ...args], { encoding: "utf8", env: { PATH: process.env.PATH, HOME: mkdtempSync(join(tmpdir(), "ks-home-")), KUBECONFIG: kubeconfigEnv } });
   assert.equal(kubectl([]).status, 0);
   assert.equal((await runCli(["plan", "-o", "json", "-c", CONFIG], { env: { KUBECONFIG: kubeconfigEnv } })).code, 0);
   const refusedKubectl = kubectl(["--user", "nobody"]);
