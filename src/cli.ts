@@ -77,6 +77,20 @@ export async function main(argv: string[], io: Io): Promise<ExitCode> {
   }
 }
 
+const EXIT_MEANINGS: Record<ExitCode, string> = {
+  0: "completed",
+  1: "at least one action failed",
+  2: "usage, config or cluster-access error: nothing was done",
+  3: "the blast-radius guard refused the plan: nothing was done",
+  4: "interrupted",
+  5: "findings",
+};
+
+/** One phrase per exit code, for the line that replaces a report nobody could read. */
+export function exitMeaning(code: ExitCode): string {
+  return EXIT_MEANINGS[code];
+}
+
 function reportError(error: unknown, io: Io): ExitCode {
   const say = (line: string) => io.stderr(`kube-sweeper: ${line}\n`);
   if (error instanceof CommanderError) {

@@ -65,7 +65,7 @@ export async function jsonClient(connection: Connection, credentials: Credential
     new Promise<http.IncomingMessage>((resolve, reject) => {
       const url = new URL(server + path);
       const headers = { ...credential.headers, Accept: "application/json" };
-      const request = (secure ? https : http).request(url, { method: "GET", agent: agentFor(credential), headers, timeout: timeoutMs }, (res) => {
+      const request = (secure ? https : http).request(url, { method: "GET", agent: agentFor(credential), headers, timeout: timeoutMs, signal: api.signal }, (res) => {
         const code = res.statusCode ?? 0;
         if (code >= 200 && code < 300) return resolve(res);
         const chunks: Buffer[] = [];

@@ -1,11 +1,11 @@
 // Reading the live cluster: version, nodes and namespaces when needed, then pods page by page.
-import type { Namespace, Node, ObjectList, Pod } from "../core/k8s.ts";
+import type { Namespace, Node, ObjectList, Pod, PriorityClass } from "../core/k8s.ts";
 import type { Logger } from "../core/log.ts";
 import { ClusterAccessError } from "../errors.ts";
 import { nodeHealth, type NamespaceInfo, type NodeHealth } from "../policies/verdict.ts";
 import { ApiError } from "./api-error.ts";
 import { CONNECTION_LOST, type JsonClient, type ListMetadata } from "./http.ts";
-import { namespaceInfo, type ClusterView, type NamespaceManagerObject, type ReadScope } from "./view.ts";
+import { namespaceInfo, priorityClassEntry, type ClusterView, type NamespaceManagerObject, type ReadScope } from "./view.ts";
 
 export const PAGE_LIMIT = 500;
 
@@ -24,10 +24,12 @@ export async function readLiveView({ client, scope, log, pageLimit = PAGE_LIMIT 
   const namespaces = await optionalList<Namespace, NamespaceInfo>(client, "/api/v1/namespaces", scope.needNamespaces, log, pageLimit, (n) => [n.metadata?.name ?? "", namespaceInfo(n)]);
   const podPaths = !scope.readPods ? [] : (scope.namespaces ?? [undefined]).map((ns) => (ns === undefined ? "/api/v1/pods" : `/api/v1/namespaces/${encodeURIComponent(ns)}/pods`));
   const namespaceManagers = scope.namespaceManagers ? await readNamespaceManagers(client, log, pageLimit) : undefined;
+  const priorityClasses = scope.needPriorityClasses ? await optionalList<PriorityClass, number>(client, PRIORITY_CLASSES_PATH, true, log, pageLimit, priorityClassEntry) : undefined;
   return {
     source: { server: client.server, version },
     nodes,
     namespaces,
+    priorityClasses,
     namespaceManagers,
     async *podPages() {
       for (const path of podPaths) {
@@ -40,6 +42,8 @@ export async function readLiveView({ client, scope, log, pageLimit = PAGE_LIMIT 
     },
   };
 }
+
+export const PRIORITY_CLASSES_PATH = "/apis/scheduling.k8s.io/v1/priorityclasses";
 
 export const NAMESPACE_MANAGERS_PATH = "/apis/k8s.consol.de/v1beta1/namespacemanagers";
 

@@ -72,9 +72,18 @@ export async function createSidecarTerminator(kc: KubeConfig, client: JsonClient
     });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), limitMs)));
+    // The run's cancellation (SIGTERM, --deadline) ends the wait as the timeout would.
+    const run = api.signal;
+    let onAbort: (() => void) | undefined;
+    const interrupted = new Promise<"interrupted">((resolve) => {
+      onAbort = () => resolve("interrupted");
+      if (run?.aborted) onAbort();
+      else run?.addEventListener("abort", onAbort, { once: true });
+    });
     try {
-      const result = await Promise.race([finished, timeout]);
+      const result = await Promise.race([finished, timeout, interrupted]);
       if (result === "timeout") return `${container}: no exit status within ${limitMs} ms`;
+      if (result === "interrupted") return `${container}: interrupted (${String(run!.reason)}) before the exit status came; the command may have run`;
       if (result === "closed") return `${container}: the exec stream closed without an exit status`;
       if (result.status === "Success") return undefined;
       const code = result.details?.causes?.find((c) => c.reason === "ExitCode")?.message;
@@ -83,6 +92,7 @@ export async function createSidecarTerminator(kc: KubeConfig, client: JsonClient
       return `${container}: exec not possible: ${(error as Error).message.split("\n")[0]}`;
     } finally {
       clearTimeout(timer);
+      if (onAbort) run?.removeEventListener("abort", onAbort);
       socket?.close();
     }
   };

@@ -1,10 +1,10 @@
 // Reading the cluster from `kubectl get pods,nodes,namespaces -A -o json` output: one List, or
 // several JSON documents one after another.
 import { readFileSync } from "node:fs";
-import type { Namespace, Node, Pod } from "../core/k8s.ts";
+import type { Namespace, Node, Pod, PriorityClass } from "../core/k8s.ts";
 import { UsageError } from "../errors.ts";
 import { nodeHealth } from "../policies/verdict.ts";
-import { namespaceInfo, type ClusterView, type NamespaceManagerObject, type ReadScope } from "./view.ts";
+import { namespaceInfo, priorityClassEntry, type ClusterView, type NamespaceManagerObject, type ReadScope } from "./view.ts";
 
 const PAGE_SIZE = 500;
 
@@ -13,6 +13,7 @@ export function readSnapshot(path: string, scope: ReadScope): ClusterView {
   const nodes: Node[] = [];
   const namespaces: Namespace[] = [];
   const managers: NamespaceManagerObject[] = [];
+  const priorityClasses: PriorityClass[] = [];
   for (const item of snapshotObjects(path)) {
     switch (item.kind) {
       case "Pod":
@@ -23,6 +24,9 @@ export function readSnapshot(path: string, scope: ReadScope): ClusterView {
         break;
       case "Namespace":
         namespaces.push(item as Namespace);
+        break;
+      case "PriorityClass":
+        priorityClasses.push(item as PriorityClass);
         break;
       case "NamespaceManager":
         managers.push(item as NamespaceManagerObject);
@@ -38,6 +42,8 @@ export function readSnapshot(path: string, scope: ReadScope): ClusterView {
       for (let i = 0; i < inScope.length; i += PAGE_SIZE) yield { items: inScope.slice(i, i + PAGE_SIZE), restarted: false };
     },
     namespaceManagers: scope.namespaceManagers ? managers : undefined,
+    // A snapshot without PriorityClass objects leaves a class-name threshold unresolved: it protects.
+    priorityClasses: scope.needPriorityClasses ? new Map(priorityClasses.map(priorityClassEntry)) : undefined,
   };
 }
 

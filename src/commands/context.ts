@@ -11,6 +11,7 @@ import { ClusterAccessError, UsageError } from "../errors.ts";
 import { jsonClient, type JsonClient } from "../cluster/http.ts";
 import { apiPolicy, type ApiPolicy } from "../cluster/api-policy.ts";
 import { DEFAULT_RETRY } from "../core/retry.ts";
+import { overMaximum } from "../config/maxima.ts";
 import { describeConnection, describeDetails, oneLine, resolveConnection, type Connection } from "../cluster/kubeconfig.ts";
 import { credentialsFor } from "../cluster/kubeconfig-credentials.ts";
 import { writerKubeConfig } from "../cluster/kubeconfig-writer.ts";
@@ -96,6 +97,7 @@ export function readScope(config: Config, namespacesFlag: string[] | undefined):
     needNodes: pods.some((p) => p.when.nodeUnhealthyFor !== undefined),
     needNamespaces: [...pods, ...sidecars].some((p) => p.match.namespaceSelector !== undefined) || namespacePolicies.length > 0 || managers,
     namespaceManagers: managers,
+    needPriorityClasses: [config.settings.safetyFilters, ...pods.map((p) => p.safetyFilters)].some((f) => f?.priorityThreshold?.className !== undefined),
     podFieldSelector: phases?.size === 1 ? `status.phase=${[...phases][0]}` : undefined,
   };
 }
@@ -116,6 +118,8 @@ function numberFlag(flag: string, value: string): number {
 export async function connect(options: GlobalOptions, io: Io, log: Logger): Promise<Cluster> {
   const timeoutMs = durationFlag("--request-timeout", options.requestTimeout)!;
   if (timeoutMs <= 0) throw new UsageError("--request-timeout: must be more than 0");
+  const tooLong = overMaximum("requestTimeout", timeoutMs);
+  if (tooLong) throw new UsageError(`--request-timeout: ${tooLong}`);
   const qps = numberFlag("--qps", options.qps);
   const burst = numberFlag("--burst", options.burst);
   const connection = resolveConnection({ kubeconfig: options.kubeconfig, context: options.context, cluster: options.cluster, user: options.user, env: io.env, insecure: options.insecureSkipTlsVerify === true });

@@ -51,7 +51,7 @@ async function explainCommand(text: string, options: GlobalOptions, io: Io): Pro
 function explainPod(prepared: Prepared, target: { namespace: string; name: string }, io: Io): Explanation {
   const pod = prepared.collected.found;
   if (!pod) throw new UsageError(`pod ${target.namespace}/${target.name} not found`);
-  const ctx = { now: prepared.now, nodes: prepared.view.nodes, namespaces: prepared.view.namespaces };
+  const ctx = { now: prepared.now, nodes: prepared.view.nodes, namespaces: prepared.view.namespaces, safetyFilters: prepared.config.settings.safetyFilters, priorityClasses: prepared.view.priorityClasses };
   const protections = podProtections(pod, {
     protectedNamespaces: new Set(prepared.config.settings.protectedNamespaces),
     namespaces: prepared.view.namespaces,
@@ -62,7 +62,8 @@ function explainPod(prepared: Prepared, target: { namespace: string; name: strin
     policies: prepared.collected.podPolicies.map((policy) => {
       const e = policy.target === "pods" ? evaluatePolicy(pod, policy, ctx, true) : evaluateSidecarPolicy(pod, policy, ctx, true);
       const action = policy.target === "pods" ? policy.action : policy.action.kind;
-      return { name: policy.name, action, matched: e.matched, match: e.match, conditions: e.conditions, heldBackBy: e.matched ? podBlockers(policy, protections, prepared.now) : [] };
+      const gate = "forceGate" in e && e.forceGate ? [{ ...e.forceGate, check: `${e.forceGate.check} (allows the forced delete)` }] : [];
+      return { name: policy.name, action, matched: e.matched, match: e.match, conditions: [...e.conditions, ...gate], heldBackBy: e.matched ? podBlockers(policy, protections, prepared.now, e) : [] };
     }),
     protections: protections.map((p) => ({ reason: p.reason, ...(p.optOut ? { canBeIgnoredWith: `ignoreProtections: [${p.optOut}]` } : {}) })),
     outcome: outcome(prepared, "Pod", target.namespace, target.name),

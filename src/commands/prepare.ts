@@ -65,7 +65,7 @@ export async function prepare({ options, io, log, adjust, find, onConnected }: P
 async function checkImagePolicies(config: Config, options: GlobalOptions, io: Io, log: Logger, cluster: Cluster | undefined): Promise<Prepared["images"]> {
   const policies = imagePoliciesOf(config);
   if (policies.length === 0) return undefined;
-  const findings = await checkImagesShowingProgress(io, { config, policies, snapshot: options.snapshot, client: cluster?.client, onlyNamespaces: options.namespace, log });
+  const findings = await checkImagesShowingProgress(io, { config, policies, snapshot: options.snapshot, client: cluster?.client, onlyNamespaces: options.namespace, log, signal: cluster?.api.signal });
   return { policies, findings };
 }
 

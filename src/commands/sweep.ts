@@ -1,5 +1,6 @@
 import { Option, type Command } from "commander";
-import { MAX_PAUSE_MS, type Config } from "../config/schema.ts";
+import type { Config } from "../config/schema.ts";
+import { overMaximum } from "../config/maxima.ts";
 import { EXIT, ClusterAccessError, UsageError, type ExitCode } from "../errors.ts";
 import { createPodWriter } from "../cluster/pod-writer.ts";
 import { createNamespaceWriter } from "../cluster/namespace-writer.ts";
@@ -15,7 +16,7 @@ import { plannedNotifications, sendNotifications } from "../execute/image-notifi
 import { buildReport, type SweepReport } from "../report/report.ts";
 import { printReport } from "../report/print.ts";
 import { publishMetrics } from "../report/metrics.ts";
-import { durationFlag, makeLogger, type GlobalOptions, type Io } from "./context.ts";
+import { durationFlag, makeLogger, selfPod, type GlobalOptions, type Io } from "./context.ts";
 import { evaluatedCounts, prepare, type Prepared } from "./prepare.ts";
 
 interface SweepFlags {
@@ -28,9 +29,6 @@ interface SweepFlags {
   concurrency?: string;
 }
 
-// Without --deadline a lock lasts this long unless released: a crashed run never blocks for good.
-const DEFAULT_LOCK_SECONDS = 3600;
-
 export function registerSweep(program: Command, io: Io, run: (code: Promise<ExitCode>) => void): void {
   program
     .command("sweep")
@@ -38,7 +36,7 @@ export function registerSweep(program: Command, io: Io, run: (code: Promise<Exit
     .addOption(new Option("--dry-run [mode]", "client (default): act on nothing, like plan; server: send every write with dryRun=All"))
     .option("--wait <duration>", "pause after each write (overrides settings.waitBetweenActions)")
     .option("--max-actions <n>", "at most this many actions this run (overrides settings.maxActions)")
-    .option("--deadline <duration>", "stop starting new actions after this long (exit 4)")
+    .option("--deadline <duration>", "after this long, cut short what is in flight and start nothing more (exit 4; at most 24h)")
     .option("--concurrency <n>", "writes in flight at most (default 1); each pauses --wait after its own write")
     .option("--metrics-file <file>", "write run metrics for node-exporter's textfile collector (atomic rename)")
     .option("--pushgateway <url>", "push run metrics to a Prometheus Pushgateway (pushAdd)")
@@ -66,8 +64,8 @@ async function sweepCommand(options: GlobalOptions, flags: SweepFlags, io: Io): 
   const concurrency = countFlag("--concurrency", flags.concurrency) ?? 1;
   if (concurrency < 1 || concurrency > 256) throw new UsageError(`--concurrency: expected a whole number from 1 to 256, got ${JSON.stringify(flags.concurrency)}`);
   // Node fires a timer longer than ~24.8 days at once; a one-shot run never needs a day.
-  if (wait !== undefined && wait > MAX_PAUSE_MS) throw new UsageError("--wait: at most 24h");
-  if (deadline !== undefined && deadline > MAX_PAUSE_MS) throw new UsageError("--deadline: at most 24h");
+  const tooLong = (wait !== undefined && overMaximum("waitBetweenActions", wait) && `--wait: ${overMaximum("waitBetweenActions", wait)}`) || (deadline !== undefined && overMaximum("deadline", deadline) && `--deadline: ${overMaximum("deadline", deadline)}`);
+  if (tooLong) throw new UsageError(tooLong);
   if (flags.pushgateway && !/^https?:\/\//.test(flags.pushgateway)) throw new UsageError(`--pushgateway: expected an http(s) URL, got ${JSON.stringify(flags.pushgateway)}`);
   writeMode(flags.dryRun, false); // reject a bad --dry-run before touching the cluster
   const adjust = (config: Config): Config => ({
@@ -75,9 +73,12 @@ async function sweepCommand(options: GlobalOptions, flags: SweepFlags, io: Io): 
     settings: { ...config.settings, ...(wait !== undefined ? { waitBetweenActions: wait } : {}), ...(maxActions !== undefined ? { maxActions } : {}) },
   });
 
+  // The run's one cancellation: every wait and every request (API, webhooks, registries, exec)
+  // listens to it, through the ApiPolicy it is bound to and the performers.
   const interrupt = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
-    log.warn(`${signal} received: finishing the action in flight, starting no more`);
+    if (interrupt.signal.aborted) return;
+    log.warn(`${signal} received: cutting short what is in flight, starting nothing more`);
     interrupt.abort(`${signal} received`);
   };
   process.on("SIGTERM", onSignal);
@@ -93,9 +94,17 @@ async function sweepCommand(options: GlobalOptions, flags: SweepFlags, io: Io): 
       cluster.api.bound(deadline !== undefined ? startedAt + deadline : undefined, interrupt.signal);
       const mode = writeMode(flags.dryRun, seedDryRun);
       if (mode !== "real" || !config.settings.lock.enabled) return;
-      const seconds = deadline !== undefined ? Math.ceil(deadline / 1000) + 60 : DEFAULT_LOCK_SECONDS;
       try {
-        lock = await acquireLock(await cluster.writerConfig(), config.settings.lock, seconds, Date.now, cluster.api);
+        lock = await acquireLock(await cluster.writerConfig(), config.settings.lock, {
+          clock: Date.now,
+          policy: cluster.api,
+          self: selfPod(io.env),
+          log,
+          onLost: (why) => {
+            log.error(`${why}: stopping, starting nothing more`);
+            interrupt.abort(why);
+          },
+        });
       } catch (error) {
         if (error instanceof LockHeldError) throw new ClusterAccessError(error.message);
         throw error;
@@ -135,7 +144,7 @@ async function sweepCommand(options: GlobalOptions, flags: SweepFlags, io: Io): 
       return finish(report(prepared.plan.actions.map((a) => ({ ...a, ...held("blast-radius guard") })), undefined, planned.map((n) => ({ ...n, ...held("blast-radius guard") }))), EXIT.blastRadius);
     }
     if (mode !== "client-dry-run" && prepared.plan.actions.length > 0) await checkPermissions(prepared, mode === "real");
-    const performers = mode === "client-dry-run" || prepared.plan.actions.length === 0 ? unusedPerformers() : await livePerformers(prepared, io, log);
+    const performers = mode === "client-dry-run" || prepared.plan.actions.length === 0 ? unusedPerformers() : await livePerformers(prepared, io, log, interrupt.signal);
     const recordEvent = mode === "real" && prepared.plan.actions.length > 0 ? await createEventRecorder(await prepared.cluster!.writerConfig(), prepared.cluster!.api, Date.now) : undefined;
     const result = await executePlan(prepared.plan, {
       mode,
@@ -158,12 +167,20 @@ async function sweepCommand(options: GlobalOptions, flags: SweepFlags, io: Io): 
     // Image webhooks change nothing in the cluster: they go out even when the cluster stopped answering.
     const notifications = result.interrupted
       ? planned.map((n) => ({ ...n, detail: `not started: ${result.interrupted}` }))
-      : await sendNotifications(images?.policies ?? [], images?.findings ?? [], planned, { mode, env: io.env, clock: Date.now, source: prepared.view.source });
+      : await sendNotifications(images?.policies ?? [], images?.findings ?? [], planned, { mode, env: io.env, clock: Date.now, source: prepared.view.source, signal: interrupt.signal });
     for (const n of notifications) (n.status === "failed" ? log.warn : log.info)(`webhook of image policy ${n.policy} (${n.images} images): ${n.status}`, n.detail ? { detail: n.detail } : {});
     if (result.stopped) log.error(`stopped: ${result.stopped}; ${result.actions.filter((a) => a.status === "planned").length} actions not started; a later run picks them up`);
     const failed = result.actions.some((a) => a.status === "failed") || notifications.some((n) => n.status === "failed");
-    const code = result.interrupted ? EXIT.interrupted : failed ? EXIT.actionFailed : EXIT.ok;
-    return finish(report(result.actions, result.interrupted ?? result.stopped, notifications), code);
+    // Cancelled while the image webhooks went out is an interruption too.
+    const interrupted = result.interrupted ?? (interrupt.signal.aborted ? String(interrupt.signal.reason) : undefined);
+    const code = interrupted ? EXIT.interrupted : failed ? EXIT.actionFailed : EXIT.ok;
+    return finish(report(result.actions, interrupted ?? result.stopped, notifications), code);
+  } catch (error) {
+    // Cancelled before acting (reading, checking images or permissions): whatever failed, failed
+    // because of it.
+    if (!interrupt.signal.aborted) throw error;
+    log.error(`interrupted (${String(interrupt.signal.reason)}) before acting: nothing was done`);
+    return EXIT.interrupted;
   } finally {
     if (timer) clearTimeout(timer);
     process.off("SIGTERM", onSignal);
@@ -190,7 +207,7 @@ function unusedPerformers(): Performers {
 }
 
 /** Writers are created (and the client loaded) only for the kinds of action the plan has. */
-async function livePerformers(prepared: Prepared, io: Io, log: ReturnType<typeof makeLogger>): Promise<Performers> {
+async function livePerformers(prepared: Prepared, io: Io, log: ReturnType<typeof makeLogger>, signal: AbortSignal): Promise<Performers> {
   const { client, api } = prepared.cluster!;
   const kc = await prepared.cluster!.writerConfig();
   const kinds = new Set<string>(prepared.plan.actions.map((a) => a.action));
@@ -205,5 +222,6 @@ async function livePerformers(prepared: Prepared, io: Io, log: ReturnType<typeof
     env: io.env,
     log,
     clock: Date.now,
+    signal,
   });
 }

@@ -1,5 +1,6 @@
 // The API permissions a config needs, derived from its policies and actions: the single source
 // for the generated RBAC and for the check a sweep makes before its first write.
+import { EVENTS_NAMESPACE_FOR_CLUSTER_SCOPED } from "../cluster/events.ts";
 import type { Config } from "../config/schema.ts";
 import { namespacePoliciesOf, podPoliciesOf } from "../plan/collect.ts";
 import type { Action, ActionKind } from "../plan/types.ts";
@@ -16,7 +17,7 @@ export interface Permission {
   why: string;
   /** The actions that write with it (checked before the first write); none for reads and the lock. */
   actions?: ActionKind[];
-  /** Events are written in the target's namespace (or default, for a Namespace target). */
+  /** Events are written in the target's namespace (or kube-system, for a Namespace target: see cluster/events.ts). */
   events?: boolean;
 }
 
@@ -43,6 +44,10 @@ export function requiredPermissions(config: Config, options: PermissionOptions =
   if ([...pods, ...sidecars].some((p) => p.match.namespaceSelector) || namespaces.length || managers) {
     add("", "namespaces", ["list"], "read namespaces", { clusterScoped: true });
   }
+  if ([config.settings.safetyFilters, ...pods.map((p) => p.safetyFilters)].some((f) => f?.priorityThreshold?.className !== undefined)) {
+    add("scheduling.k8s.io", "priorityclasses", ["list"], "safetyFilters.priorityThreshold.className reads PriorityClasses", { clusterScoped: true });
+  }
+  // A forced delete (gracePeriodSeconds 0) is the same verb: no extra permission.
   if (pods.some((p) => p.action === "delete")) add("", "pods", ["delete"], "action delete", { actions: ["delete"] });
   if (pods.some((p) => p.action === "evict")) add("", "pods/eviction", ["create"], "action evict", { actions: ["evict"] });
   for (const p of sidecars) {
@@ -99,7 +104,7 @@ export function writeChecks(permissions: Permission[], actions: Action[], withEv
     const own = action.target.kind === "Pod" ? action.target.namespace : action.target.name;
     for (const permission of permissions) {
       if (!permission.actions?.includes(action.action) || (permission.events && !withEvents)) continue;
-      const namespace = permission.clusterScoped ? undefined : permission.events ? (action.target.kind === "Pod" ? own : "default") : own;
+      const namespace = permission.clusterScoped ? undefined : permission.events ? (action.target.kind === "Pod" ? own : EVENTS_NAMESPACE_FOR_CLUSTER_SCOPED) : own;
       out.set(`${permission.group}/${permission.resource}/${permission.verb}/${namespace ?? ""}`, { permission, namespace });
     }
   }

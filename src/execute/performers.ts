@@ -25,6 +25,8 @@ export interface PerformerDeps {
   log: Logger;
   clock: () => number;
   webhookBackoffMs?: (attempt: number) => number;
+  /** The run's cancellation, for the calls that are not API requests (webhooks). */
+  signal?: AbortSignal;
 }
 
 export function createPerformers(deps: PerformerDeps): Performers {
@@ -61,7 +63,7 @@ export function createPerformers(deps: PerformerDeps): Performers {
   };
 
   return {
-    delete: (action, dryRun) => need(deps.pods).deletePod(action.target, dryRun),
+    delete: (action, dryRun) => need(deps.pods).deletePod(action.target, dryRun, action.gracePeriodSeconds),
     evict: (action, dryRun) => need(deps.pods).evictPod(action.target, dryRun),
     terminate: (action, dryRun) => need(deps.sidecars).terminate(action.target, deps.sidecarPolicies.find((p) => p.name === action.policy)!, dryRun),
     deleteNamespace: recorded((action, dryRun) => need(deps.namespaces).deleteNamespace(action.target, dryRun)),
@@ -89,6 +91,7 @@ export function createPerformers(deps: PerformerDeps): Performers {
         },
         deps.env,
         deps.webhookBackoffMs,
+        deps.signal,
       );
     }),
   };

@@ -26,6 +26,8 @@ export interface ImageRunOptions {
   concurrency?: number;
   log: Logger;
   onProgress?: (checked: number, total: number) => void;
+  /** The run's cancellation (sweep): ends registry requests and their retry waits. */
+  signal?: AbortSignal | undefined;
 }
 
 /** What `--fail-on-findings` gates on: the image is certainly not pullable (auth failures are not certain). */
@@ -68,6 +70,7 @@ export async function runImageChecks(options: ImageRunOptions): Promise<ImageFin
     skipTLSVerify: new Set(settings.skipTLSVerify),
     mirrors: new Map(Object.entries(settings.mirrors)),
     timeoutMs: settings.timeout,
+    signal: options.signal,
   });
   const findings = await checkImages({
     policies,

@@ -50,7 +50,7 @@ export const imagePoliciesOf = (config: Config) => config.policies.filter((p): p
 export async function collectCandidates({ view, config, extraNamespacePolicies = [], now, self, find, onlyNamespaces, onPage }: CollectOptions): Promise<Collected> {
   const podPolicies = podTargetPoliciesOf(config);
   const namespacePolicies = [...namespacePoliciesOf(config), ...extraNamespacePolicies];
-  const ctx: EvaluationContext = { now, nodes: view.nodes, namespaces: view.namespaces };
+  const ctx: EvaluationContext = { now, nodes: view.nodes, namespaces: view.namespaces, safetyFilters: config.settings.safetyFilters, priorityClasses: view.priorityClasses };
   const protectedNamespaces = new Set(config.settings.protectedNamespaces);
   const protection: ProtectionContext = { protectedNamespaces, namespaces: view.namespaces, self };
   const allNamespaces = [...(view.namespaces?.values() ?? [])].filter((ns) => !onlyNamespaces?.length || onlyNamespaces.includes(ns.name));

@@ -18,6 +18,8 @@ export interface ProtectionContext {
 export interface Protection {
   /** Set when a policy may switch this protection off with ignoreProtections. */
   optOut?: ProtectionOptOut;
+  /** The "already terminating" protection: waived only for a forced delete whose node is gone or not Ready long enough. */
+  terminating?: true;
   reason: string;
 }
 
@@ -36,7 +38,7 @@ export function podProtections(pod: Pod, ctx: ProtectionContext): Protection[] {
   if (meta.annotations?.[MIRROR_ANNOTATION] !== undefined || owner?.kind === "Node") {
     out.push({ reason: "mirror (static) pod: the kubelet owns it" });
   }
-  if (meta.deletionTimestamp) out.push({ reason: `already terminating since ${meta.deletionTimestamp}` });
+  if (meta.deletionTimestamp) out.push({ terminating: true, reason: `already terminating since ${meta.deletionTimestamp}` });
   if (ctx.self && ctx.self.namespace === namespace && ctx.self.name === meta.name) out.push({ reason: "the sweeper's own pod" });
   if (owner?.kind === "DaemonSet") out.push({ optOut: "daemonset-pods", reason: `DaemonSet pod (${owner.name ?? "?"})` });
   const priorityClass = pod.spec?.priorityClassName;

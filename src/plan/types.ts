@@ -28,6 +28,10 @@ export interface Candidate {
   created: number;
   restarts: number;
   owner: OwnerKey | undefined;
+  /** The pod's node, for maxActionsPerNode. */
+  node?: string | undefined;
+  /** A delete with an explicit grace period (0: forced). */
+  gracePeriodSeconds?: number;
   heldBack?: string;
 }
 
@@ -36,6 +40,8 @@ export interface Action {
   action: ActionKind;
   target: TargetRef;
   reasons: string[];
+  /** Set only for a delete with an explicit grace period; 0 is a forced delete. */
+  gracePeriodSeconds?: number;
   status: ActionStatus;
   detail: string;
   at: string | null;

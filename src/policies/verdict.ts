@@ -1,6 +1,7 @@
 // What every check returns: whether it held, and a sentence with the numbers.
 import type { Node, Pod } from "../core/k8s.ts";
 import { list, text } from "../core/shape.ts";
+import type { SafetyFilters } from "../config/schema.ts";
 
 export interface Verdict {
   holds: boolean;
@@ -30,6 +31,10 @@ export interface EvaluationContext {
   nodes: Map<string, NodeHealth> | undefined;
   /** undefined when namespaces were not read. */
   namespaces: Map<string, NamespaceInfo> | undefined;
+  /** settings.safetyFilters, the default of every pod policy's filters. */
+  safetyFilters?: SafetyFilters | undefined;
+  /** PriorityClass name -> value, when a filter names a class. */
+  priorityClasses?: Map<string, number> | undefined;
 }
 
 export function nodeHealth(node: Node): NodeHealth {

@@ -26,6 +26,8 @@ export interface RegistryOptions {
   retry?: RetryPolicy;
   /** Test hook: waits between retries. */
   wait?: (ms: number) => Promise<void>;
+  /** The run's cancellation: ends every request and retry wait. */
+  signal?: AbortSignal | undefined;
 }
 
 export const MANIFEST_TYPES = [
@@ -66,7 +68,7 @@ export function registryClient(options: RegistryOptions): RegistryClient {
     new Promise((resolve, reject) => {
       const secure = url.protocol === "https:";
       const agent = !secure ? agents.http : options.skipTLSVerify.has(url.host) ? agents.insecure : agents.https;
-      const req = (secure ? https : http).request(url, { method, headers: { "User-Agent": "kube-sweeper", ...headers }, agent, timeout: options.timeoutMs }, (res) => {
+      const req = (secure ? https : http).request(url, { method, headers: { "User-Agent": "kube-sweeper", ...headers }, agent, timeout: options.timeoutMs, signal: options.signal }, (res) => {
         let body = "";
         res.setEncoding("utf8");
         res.on("data", (chunk: string) => {
@@ -93,7 +95,7 @@ export function registryClient(options: RegistryOptions): RegistryClient {
         },
         (error) => ({ retryable: true, retryAfterMs: error instanceof RetryableStatus ? parseRetryAfter(error.answer.headers["retry-after"] as string | undefined) : undefined }),
         retry,
-        { wait: options.wait },
+        { wait: options.wait, signal: options.signal },
       );
       if (answer.status < 300 || answer.status >= 400 || !answer.headers.location || hop >= MAX_REDIRECTS) return answer;
       const next = new URL(answer.headers.location, url);

@@ -217,6 +217,12 @@ export async function startFakeApiServer(options: FakeOptions = {}): Promise<Fak
       if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?-?$/.test(prefix) || prefix.endsWith(".")) {
         return status(res, 422, "Invalid", `Event "${prefix}x" is invalid: metadata.generateName: Invalid value: "${prefix}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'`);
       }
+      // As v1.20's validation does for an Event with eventTime set: about a cluster-scoped object
+      // (no regarding.namespace) it must live in kube-system; otherwise in the object's namespace.
+      const regarding = String((r.body as { regarding?: { namespace?: string } })?.regarding?.namespace ?? "");
+      if (regarding ? regarding !== parts[4] : parts[4] !== "kube-system") {
+        return status(res, 422, "Invalid", `Event "${prefix}x" is invalid: involvedObject.namespace: Invalid value: "${regarding}": does not match event.namespace`);
+      }
       events.push({ namespace: parts[4], body: r.body as Record<string, unknown> });
       return json(res, 201, r.body);
     }

@@ -28,6 +28,8 @@ export const reportShape = z.object({
       action: z.enum(["delete", "evict", "terminate", "deleteNamespace", "scaleDown", "webhook"]),
       target,
       reasons: z.array(z.string()),
+      // Only for a delete with an explicit grace period (0: forced).
+      gracePeriodSeconds: z.number().int().min(0).optional(),
       status: z.enum(["planned", "would-do", "done", "failed", "blocked", "gone", "conflict"]),
       detail: z.string(),
       at: z.string().nullable(),

@@ -412,11 +412,13 @@ test("SIGTERM while pacing: the action in flight finishes, the rest are reported
 
 test("--deadline stops starting actions: exit 4", () =>
   withServer({}, async (s) => {
-    const result = await runCli(["sweep", "-o", "json", "-c", CONFIG, "--kubeconfig", s.kubeconfig(), "--wait", "5s", "--deadline", "1s"]);
+    // The deadline now also cancels reads: leave the reads and the first write time to finish
+    // on a loaded machine, and end during the first pause.
+    const result = await runCli(["sweep", "-o", "json", "-c", CONFIG, "--kubeconfig", s.kubeconfig(), "--wait", "20s", "--deadline", "5s"]);
     assert.equal(result.code, 4, result.stderr);
     const report = parseReport(result.stdout);
     assert.equal(report.actions.filter((a) => a.status === "done").length, 1);
-    assert.match(report.actions[2]!.detail, /not started: deadline 1s reached/);
+    assert.match(report.actions[2]!.detail, /not started: deadline 5s reached/);
   }));
 
 test("explain: every policy with its numbers, protections and the outcome", () =>
