@@ -1,5 +1,5 @@
 // Builds the program and maps error types to exit codes; nothing else.
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { ClusterAccessError, BlastRadiusError, ConfigError, EXIT, UsageError, type ExitCode } from "./errors.ts";
 import { LOG_LEVELS } from "./core/log.ts";
 import type { Io } from "./commands/context.ts";
@@ -15,13 +15,21 @@ import { VERSION } from "./version.ts";
 import { DEFAULT_BURST, DEFAULT_QPS } from "./cluster/api-policy.ts";
 import { DEFAULT_RETRY } from "./core/retry.ts";
 
+// As kubectl: one file, never a list (KUBECONFIG is for merging several).
+function oneKubeconfig(value: string, previous: string | undefined): string {
+  if (previous !== undefined) throw new InvalidArgumentError("given more than once; it takes one file (list several in KUBECONFIG to merge them)");
+  return value;
+}
+
 function buildProgram(io: Io, run: (code: Promise<ExitCode>) => void): Command {
   const program = new Command("kube-sweeper")
     .description("Sweeps a Kubernetes cluster once and exits: plan, then act on pod and namespace policies.")
     .version(VERSION, "--version")
     .option("-c, --config <file>", "config file (default ./kube-sweeper.yaml, env KUBE_SWEEPER_CONFIG)")
-    .option("--kubeconfig <file>", "kubeconfig file (default KUBECONFIG, ~/.kube/config, in-cluster)")
-    .option("--context <name>", "kubeconfig context")
+    .option("--kubeconfig <file>", "the one kubeconfig file to use (default: KUBECONFIG's files merged as kubectl does, ~/.kube/config, in-cluster)", oneKubeconfig)
+    .option("--context <name>", "kubeconfig context (default: current-context)")
+    .option("--cluster <name>", "kubeconfig cluster, replacing the context's")
+    .option("--user <name>", "kubeconfig user, replacing the context's")
     .option("-n, --namespace <ns>", "narrow the scope to this namespace (repeatable)", (value: string, prev: string[] = []) => [...prev, value])
     .addOption(new Option("-o, --output <format>", "report format (default: table on a terminal, json otherwise)").choices(["table", "json"]))
     .option("--snapshot <file>", "read the cluster from `kubectl get pods,nodes,namespaces -A -o json` output (plan/explain)")

@@ -4,8 +4,10 @@
 // that is not a list of objects is a read error, never an empty list.
 import http from "node:http";
 import https from "node:https";
-import type { KubeConfig } from "@kubernetes/client-node";
 import { ApiError, apiErrorFromStatus, MALFORMED_LIST } from "./api-error.ts";
+import type { Connection } from "./kubeconfig.ts";
+import type { Credential, Credentials } from "./kubeconfig-credentials.ts";
+import { clusterAgent } from "./kubeconfig-transport.ts";
 import { ListShapeError, ListSplitter, listProblem } from "./list-splitter.ts";
 import type { ApiPolicy } from "./api-policy.ts";
 
@@ -28,23 +30,43 @@ export interface JsonClient {
   close(): void;
 }
 
-export async function jsonClient(kc: KubeConfig, api: ApiPolicy): Promise<JsonClient> {
+export async function jsonClient(connection: Connection, credentials: Credentials, api: ApiPolicy): Promise<JsonClient> {
   const timeoutMs = api.timeoutMs;
-  const server = kc.getCurrentCluster()!.server.replace(/\/+$/, "");
-  const opts: https.RequestOptions = {};
-  await kc.applyToHTTPSOptions(opts);
+  const server = connection.cluster.server;
   const secure = server.startsWith("https:");
-  const agentOptions = { keepAlive: true, maxSockets: 4, ca: opts.ca, cert: opts.cert, key: opts.key, rejectUnauthorized: opts.rejectUnauthorized, servername: opts.servername };
-  const agent = secure ? new https.Agent(agentOptions) : new http.Agent({ keepAlive: true, maxSockets: 4 });
-  const headers = { ...(opts.headers as Record<string, string> | undefined), Accept: "application/json" };
+  // Credentials are asked for before every request (they may expire mid-run); the connection
+  // pool is kept while the client certificate stays the same.
+  const agents = new Map<unknown, http.Agent>();
+  const agentFor = (credential: Credential) => {
+    const key = credential.cert;
+    let agent = agents.get(key);
+    if (!agent) agents.set(key, (agent = clusterAgent(connection.cluster, credential, 4)));
+    return agent;
+  };
+
+  // Fetched now, so that credentials or TLS files that cannot be used stop the run before any
+  // read, with their own message (an exec plugin that fails, an unreadable CA file).
+  agentFor(await credentials.current());
 
   const networkError = (error: Error) => (error instanceof ApiError ? error : new ApiError(0, "NetworkError", `${error.message} (${server})`));
 
+  /** The response of a GET once it is a 2xx; a 401 is tried once more when new credentials may help. */
+  const open = async (path: string) => {
+    const credential = await credentials.current();
+    try {
+      return await openWith(path, credential);
+    } catch (error) {
+      if (!(error instanceof ApiError && error.code === 401 && credentials.rejected(credential))) throw error;
+      return openWith(path, await credentials.current());
+    }
+  };
+
   /** The response of a GET once it is a 2xx; any other status is read whole and thrown. */
-  const open = (path: string) =>
+  const openWith = (path: string, credential: Credential) =>
     new Promise<http.IncomingMessage>((resolve, reject) => {
       const url = new URL(server + path);
-      const request = (secure ? https : http).request(url, { method: "GET", agent, headers, auth: opts.auth, timeout: timeoutMs, signal: api.signal }, (res) => {
+      const headers = { ...credential.headers, Accept: "application/json" };
+      const request = (secure ? https : http).request(url, { method: "GET", agent: agentFor(credential), headers, timeout: timeoutMs, signal: api.signal }, (res) => {
         const code = res.statusCode ?? 0;
         if (code >= 200 && code < 300) return resolve(res);
         const chunks: Buffer[] = [];
@@ -144,5 +166,5 @@ export async function jsonClient(kc: KubeConfig, api: ApiPolicy): Promise<JsonCl
   // Reads are always safe to repeat.
   const getJson = <T>(path: string) => api.retrying(`GET ${path.split("?")[0]}`, () => api.limiter.take().then(() => getOnce<T>(path)));
 
-  return { server, getJson, streamList, close: () => agent.destroy() };
+  return { server, getJson, streamList, close: () => agents.forEach((agent) => agent.destroy()) };
 }

@@ -12,7 +12,9 @@ import { jsonClient, type JsonClient } from "../cluster/http.ts";
 import { apiPolicy, type ApiPolicy } from "../cluster/api-policy.ts";
 import { DEFAULT_RETRY } from "../core/retry.ts";
 import { overMaximum } from "../config/maxima.ts";
-import { loadKubeConfig, oneLine } from "../cluster/kubeconfig.ts";
+import { describeConnection, describeDetails, oneLine, resolveConnection, type Connection } from "../cluster/kubeconfig.ts";
+import { credentialsFor } from "../cluster/kubeconfig-credentials.ts";
+import { writerKubeConfig } from "../cluster/kubeconfig-writer.ts";
 import { readLiveView } from "../cluster/live.ts";
 import { readSnapshot } from "../cluster/snapshot.ts";
 import type { ClusterView, ReadScope } from "../cluster/view.ts";
@@ -30,6 +32,8 @@ export interface GlobalOptions {
   config?: string;
   kubeconfig?: string;
   context?: string;
+  cluster?: string;
+  user?: string;
   namespace?: string[];
   output?: "table" | "json";
   snapshot?: string;
@@ -103,6 +107,7 @@ export interface Cluster {
   writerConfig: () => Promise<KubeConfig>;
   client: JsonClient;
   api: ApiPolicy;
+  connection: Connection;
 }
 
 function numberFlag(flag: string, value: string): number {
@@ -117,16 +122,20 @@ export async function connect(options: GlobalOptions, io: Io, log: Logger): Prom
   if (tooLong) throw new UsageError(`--request-timeout: ${tooLong}`);
   const qps = numberFlag("--qps", options.qps);
   const burst = numberFlag("--burst", options.burst);
-  const kubeconfig = { kubeconfig: options.kubeconfig, context: options.context, env: io.env, insecure: options.insecureSkipTlsVerify === true };
-  const kc = await loadKubeConfig(kubeconfig);
+  const connection = resolveConnection({ kubeconfig: options.kubeconfig, context: options.context, cluster: options.cluster, user: options.user, env: io.env, insecure: options.insecureSkipTlsVerify === true });
+  // Said once, before the first request: which cluster this run talks to.
+  log.info(describeConnection(connection));
+  log.debug(describeDetails(connection));
   if (options.insecureSkipTlsVerify) log.warn("TLS verification is off (--insecure-skip-tls-verify): the API server's identity is not checked");
   const retries = numberFlag("--retries", options.retries);
   const api = apiPolicy({ timeoutMs, qps, burst: Math.max(1, Math.floor(burst)), retry: { ...DEFAULT_RETRY, attempts: Math.floor(retries) + 1 } }, log);
   try {
+    // One set of credentials for reads and writes, refreshed as they expire.
+    const credentials = credentialsFor(connection);
     let writerConfig: Promise<KubeConfig> | undefined;
-    return { writerConfig: () => (writerConfig ??= loadKubeConfig(kubeconfig, true)), client: await jsonClient(kc, api), api };
+    return { writerConfig: () => (writerConfig ??= writerKubeConfig(connection, credentials)), client: await jsonClient(connection, credentials, api), api, connection };
   } catch (error) {
-    // Credentials the kubeconfig names but that cannot be used (files, exec plugins, plain HTTP).
+    // Credentials the kubeconfig names but that cannot be used (unreadable files).
     throw new ClusterAccessError(`cannot use kubeconfig credentials: ${oneLine(error)}`);
   }
 }

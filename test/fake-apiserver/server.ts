@@ -38,6 +38,12 @@ export interface RecordedRequest {
 
 export interface FakeOptions {
   token?: string;
+  /** Which bearer tokens are valid now (default: exactly `token`); a rotating credential's server. */
+  acceptToken?: (token: string) => boolean;
+  /** The serving certificate (default: the test certificate for 127.0.0.1 and localhost). */
+  tls?: { key: string; cert: string };
+  /** Milliseconds to wait before answering a request (a slow server), after authenticating it. */
+  delayMs?: (req: RecordedRequest) => number;
   pods?: Pod[];
   nodes?: Node[];
   namespaces?: Namespace[];
@@ -99,6 +105,7 @@ export async function startFakeApiServer(options: FakeOptions = {}): Promise<Fak
   const events: FakeApiServer["events"] = [];
   let resourceVersion = 1000;
   const tmp = mkdtempSync(join(tmpdir(), "ks-fake-"));
+  let kubeconfigs = 0;
 
   const forbidden = (verb: Forbid["verb"], resource: string) => options.forbid?.some((f) => f.verb === verb && f.resource === resource);
 
@@ -156,7 +163,11 @@ export async function startFakeApiServer(options: FakeOptions = {}): Promise<Fak
     json(res, 200, pod);
   };
 
-  const tls = testCertificate();
+  const tls = options.tls ?? testCertificate();
+  const authorized = (header: string | undefined) => {
+    const bearer = header?.startsWith("Bearer ") ? header.slice(7) : undefined;
+    return bearer !== undefined && (options.acceptToken ? options.acceptToken(bearer) : bearer === token);
+  };
   const server = https.createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -171,9 +182,14 @@ export async function startFakeApiServer(options: FakeOptions = {}): Promise<Fak
       }
       const recorded: RecordedRequest = { method: req.method ?? "GET", path: url.pathname, query: url.searchParams, body, at: Date.now() };
       requests.push(recorded);
-      if (req.headers.authorization !== `Bearer ${token}`) return status(res, 401, "Unauthorized", "Unauthorized");
-      if (options.intercept?.(recorded, res)) return;
-      route(recorded, res);
+      if (!authorized(req.headers.authorization)) return status(res, 401, "Unauthorized", "Unauthorized");
+      const answer = () => {
+        if (options.intercept?.(recorded, res)) return;
+        route(recorded, res);
+      };
+      const delay = options.delayMs?.(recorded) ?? 0;
+      if (delay > 0) setTimeout(answer, delay);
+      else answer();
     });
   });
 
@@ -325,7 +341,7 @@ export async function startFakeApiServer(options: FakeOptions = {}): Promise<Fak
       const body = JSON.stringify({ kind: "Status", apiVersion: "v1", status: "Failure", message, reason, code });
       socket.end(`HTTP/1.1 ${code} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
     };
-    if (req.headers.authorization !== `Bearer ${token}`) return refuse(401, "Unauthorized", "Unauthorized");
+    if (!authorized(req.headers.authorization)) return refuse(401, "Unauthorized", "Unauthorized");
     const parts = url.pathname.split("/").filter(Boolean);
     if (!(parts[0] === "api" && parts[2] === "namespaces" && parts[4] === "pods" && parts[6] === "exec")) return refuse(404, "NotFound", "the server could not find the requested resource");
     const [ns, name] = [parts[3]!, parts[5]!];
@@ -361,7 +377,8 @@ export async function startFakeApiServer(options: FakeOptions = {}): Promise<Fak
       expireNext = true;
     },
     kubeconfig(withToken = token) {
-      const file = join(tmp, `kubeconfig-${withToken}`);
+      // Not named after the token: file names are printed (--log-level debug), tokens never.
+      const file = join(tmp, `kubeconfig-${++kubeconfigs}`);
       writeFileSync(
         file,
         [

@@ -278,7 +278,8 @@ test("a read-only token: 403 on listing pods -> exit 2 with one line naming the 
   withServer({ forbid: [{ verb: "list", resource: "pods" }] }, async (s) => {
     const result = await runCli(["plan", "-c", CONFIG, "--kubeconfig", s.kubeconfig()]);
     assert.equal(result.code, 2);
-    assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
+    // The line naming the cluster, then one line of error.
+    assert.match(result.stderr, /^using context "fake" \(cluster "fake", user "tester"\) at https:\/\/127\.0\.0\.1:\d+\nkube-sweeper: .*\n$/);
     assert.match(result.stderr, /cannot list \/api\/v1\/pods: HTTP 403 Forbidden: .*cannot list resource "pods"/);
   }));
 
@@ -360,7 +361,7 @@ test("a wrong token: 401 -> exit 2, one line", () =>
   withServer({}, async (s) => {
     const result = await runCli(["plan", "-c", CONFIG, "--kubeconfig", s.kubeconfig("wrong")]);
     assert.equal(result.code, 2);
-    assert.match(result.stderr, /^kube-sweeper: cannot read the server version: HTTP 401 Unauthorized/);
+    assert.match(result.stderr, /^using context "fake" .*\nkube-sweeper: cannot read the server version: HTTP 401 Unauthorized.*\n$/);
   }));
 
 test("seed-compatible env: NAMESPACE narrows the list to that namespace and builds the reaper's policy", () =>
@@ -435,7 +436,7 @@ test("explain of a pod that does not exist: exit 2, one line", () =>
   withServer({}, async (s) => {
     const result = await runCli(["explain", "apps/nope", "-c", CONFIG, "--kubeconfig", s.kubeconfig()]);
     assert.equal(result.code, 2);
-    assert.equal(result.stderr, "kube-sweeper: pod apps/nope not found\n");
+    assert.match(result.stderr, /^using context "fake" .*\nkube-sweeper: pod apps\/nope not found\n$/);
   }));
 
 test("no kubeconfig and not in a cluster: refuses with a clear message instead of localhost:8080", async () => {
