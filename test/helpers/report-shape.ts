@@ -28,7 +28,7 @@ export const reportShape = z.object({
       action: z.enum(["delete", "evict", "terminate", "deleteNamespace", "scaleDown", "webhook"]),
       target,
       reasons: z.array(z.string()),
-      status: z.enum(["planned", "would-do", "done", "failed", "blocked", "gone", "conflict"]),
+      status: z.enum(["planned", "would-do", "done", "failed", "blocked", "gone", "conflict", "skipped"]),
       detail: z.string(),
       at: z.string().nullable(),
     }),
