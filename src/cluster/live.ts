@@ -24,6 +24,7 @@ export async function readLiveView({ client, scope, log, pageLimit = PAGE_LIMIT 
   const namespaces = await optionalList<Namespace, NamespaceInfo>(client, "/api/v1/namespaces", scope.needNamespaces, log, pageLimit, (n) => [n.metadata?.name ?? "", namespaceInfo(n)]);
   const podPaths = !scope.readPods ? [] : (scope.namespaces ?? [undefined]).map((ns) => (ns === undefined ? "/api/v1/pods" : `/api/v1/namespaces/${encodeURIComponent(ns)}/pods`));
   const namespaceManagers = scope.namespaceManagers ? await readNamespaceManagers(client, log, pageLimit) : undefined;
+  const addLateNodes = nodes && scope.needNodes ? lateNodes(client, nodes) : undefined;
   return {
     source: { server: client.server, version },
     nodes,
@@ -32,12 +33,36 @@ export async function readLiveView({ client, scope, log, pageLimit = PAGE_LIMIT 
     async *podPages() {
       for (const path of podPaths) {
         try {
-          yield* pagedList<Pod>(client, path, pageLimit, scope.podFieldSelector);
+          for await (const page of pagedList<Pod>(client, path, pageLimit, scope.podFieldSelector)) {
+            await addLateNodes?.(page.items);
+            yield page;
+          }
         } catch (error) {
           throw accessError(error, `list ${path}`);
         }
       }
     },
+  };
+}
+
+/**
+ * Nodes are listed before pods, so a node that joined while the pods were read is missing from
+ * the list although pods run on it. Each node a pod names that the list lacks is read with a GET
+ * before the pod is evaluated: only a 404 leaves it out (confirmed gone).
+ */
+function lateNodes(client: JsonClient, nodes: Map<string, NodeHealth>): (pods: readonly Pod[]) => Promise<void> {
+  const asked = new Set<string>();
+  return async (pods) => {
+    for (const pod of pods) {
+      const name = pod && typeof pod === "object" ? pod.spec?.nodeName : undefined;
+      if (typeof name !== "string" || !name || nodes.has(name) || asked.has(name)) continue;
+      asked.add(name);
+      try {
+        nodes.set(name, nodeHealth(await client.getJson<Node>(`/api/v1/nodes/${encodeURIComponent(name)}`)));
+      } catch (error) {
+        if (!(error instanceof ApiError && error.code === 404)) throw accessError(error, `get node ${name}`);
+      }
+    }
   };
 }
 

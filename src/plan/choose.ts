@@ -33,6 +33,9 @@ export function podBlockers(policy: PodPolicy | SidecarPolicy, protections: Prot
   return blockersOf(podTargetProtections(policy, protections).map((p) => p.reason), policy.schedule, now);
 }
 
+/** Starts the note naming the other policies that matched: it is about the plan, not a condition. */
+export const CONFIG_ORDER_NOTE = "first eligible policy in config order";
+
 /**
  * The first matching policy in config order that may act wins; the others are named in its
  * reasons. When every matching policy is held back, the first one's blockers are reported.
@@ -43,7 +46,7 @@ function pickWinner(contenders: Contender[], now: number): Pick<Candidate, "poli
   const winner = verdicts.find((v) => v.blockers.length === 0) ?? verdicts[0]!;
   const reasons = [...winner.contender.reasons];
   const others = contenders.filter((c) => c !== winner.contender).map((c) => c.name);
-  if (others.length > 0) reasons.push(`first eligible policy in config order (also matched: ${others.join(", ")})`);
+  if (others.length > 0) reasons.push(`${CONFIG_ORDER_NOTE} (also matched: ${others.join(", ")})`);
   return {
     policy: winner.contender.name,
     action: winner.contender.action,

@@ -45,13 +45,15 @@ export const podPoliciesOf = (config: Config) => config.policies.filter((p): p i
 /** Policies whose targets are pods (delete/evict, or terminate sidecars), in config order. */
 export const podTargetPoliciesOf = (config: Config) => config.policies.filter((p): p is PodPolicy | SidecarPolicy => p.target === "pods" || p.target === "sidecars");
 export const namespacePoliciesOf = (config: Config) => config.policies.filter((p): p is NamespacePolicy => p.target === "namespaces");
+/** The same set at plan time and at the write's fresh look. */
+export const protectedNamespacesOf = (config: Config): ReadonlySet<string> => new Set(config.settings.protectedNamespaces);
 export const imagePoliciesOf = (config: Config) => config.policies.filter((p): p is ImagePolicy => p.target === "images");
 
 export async function collectCandidates({ view, config, extraNamespacePolicies = [], now, self, find, onlyNamespaces, onPage }: CollectOptions): Promise<Collected> {
   const podPolicies = podTargetPoliciesOf(config);
   const namespacePolicies = [...namespacePoliciesOf(config), ...extraNamespacePolicies];
   const ctx: EvaluationContext = { now, nodes: view.nodes, namespaces: view.namespaces };
-  const protectedNamespaces = new Set(config.settings.protectedNamespaces);
+  const protectedNamespaces = protectedNamespacesOf(config);
   const protection: ProtectionContext = { protectedNamespaces, namespaces: view.namespaces, self };
   const allNamespaces = [...(view.namespaces?.values() ?? [])].filter((ns) => !onlyNamespaces?.length || onlyNamespaces.includes(ns.name));
   const scopes = namespacePolicies.map((p) => new Set(allNamespaces.filter((ns) => namespaceInScope(ns, p.match).every((m) => m.holds)).map((ns) => ns.name)));
