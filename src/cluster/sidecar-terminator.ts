@@ -10,9 +10,8 @@ import { qualifySidecars } from "../policies/sidecars/qualify.ts";
 import type { TargetRef } from "../plan/types.ts";
 import { toApiError, type ApiError } from "./api-error.ts";
 import { callOptions } from "./client-options.ts";
-import type { JsonClient } from "./http.ts";
 import type { ApiPolicy } from "./api-policy.ts";
-import { writeFailure, type Outcome } from "./pod-writer.ts";
+import type { Outcome } from "./pod-writer.ts";
 
 export interface SidecarTerminator {
   /** `pod`: as read again just before the write. */
@@ -26,7 +25,7 @@ interface ExecStatus {
   details?: { causes?: { reason?: string; message?: string }[] };
 }
 
-export async function createSidecarTerminator(kc: KubeConfig, client: JsonClient, api: ApiPolicy, clock: () => number): Promise<SidecarTerminator> {
+export async function createSidecarTerminator(kc: KubeConfig, api: ApiPolicy, clock: () => number): Promise<SidecarTerminator> {
   const timeoutMs = api.timeoutMs;
   const lib = await import("@kubernetes/client-node");
   const { default: WebSocket } = await import("ws");

@@ -201,7 +201,7 @@ async function livePerformers(prepared: Prepared, io: Io, log: ReturnType<typeof
   return createPerformers({
     pods: has("delete", "evict") ? await createPodWriter(kc, client, api) : undefined,
     namespaces: has("deleteNamespace", "scaleDown", "webhook") ? await createNamespaceWriter(kc, client, api) : undefined,
-    sidecars: has("terminate") ? await createSidecarTerminator(kc, client, api, Date.now) : undefined,
+    sidecars: has("terminate") ? await createSidecarTerminator(kc, api, Date.now) : undefined,
     fresh: createFreshLook({
       reader: createFreshReader(client),
       podPolicies: prepared.collected.podPolicies,

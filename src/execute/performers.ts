@@ -10,7 +10,7 @@ import type { Outcome, PodWriter } from "../cluster/pod-writer.ts";
 import type { Pod } from "../core/k8s.ts";
 import type { NamespaceInfo } from "../policies/verdict.ts";
 import type { Action, ActionKind } from "../plan/types.ts";
-import type { FreshLook } from "./fresh-look.ts";
+import type { FreshLook, Look } from "./fresh-look.ts";
 import { callConfiguredWebhook, WEBHOOK_NOT_DRY_RUN } from "./webhook.ts";
 
 export type Performer = (action: Action, serverDryRun: boolean) => Promise<Outcome>;
@@ -40,15 +40,16 @@ export function createPerformers(deps: PerformerDeps): Performers {
   };
 
   /** Acts only on what the fresh look still finds qualifying; the report gets the reasons that held then. */
+  type Write<T> = (action: Action, dryRun: boolean, fresh: { object: T; reasons: string[] }) => Promise<Outcome>;
   const looked =
-    <T>(look: (fresh: FreshLook, action: Action) => Promise<{ go: true; object: T; reasons: string[] } | { go: false; outcome: Outcome }>, perform: (action: Action, dryRun: boolean, fresh: { object: T; reasons: string[] }) => Promise<Outcome>): Performer =>
+    <T>(look: (fresh: FreshLook, action: Action) => Promise<Look<T>>, perform: Write<T>): Performer =>
     async (action, dryRun) => {
       const fresh = await look(need(deps.fresh), action);
       if (!fresh.go) return fresh.outcome;
       return { ...(await perform(action, dryRun, fresh)), reasons: fresh.reasons };
     };
-  const pod = (perform: (action: Action, dryRun: boolean, fresh: { object: Pod; reasons: string[] }) => Promise<Outcome>) => looked((f, a) => f.pod(a), perform);
-  const namespace = (perform: (action: Action, dryRun: boolean, fresh: { object: NamespaceInfo; reasons: string[] }) => Promise<Outcome>) => looked((f, a) => f.namespace(a), perform);
+  const pod = (perform: Write<Pod>) => looked((f, a) => f.pod(a), perform);
+  const namespace = (perform: Write<NamespaceInfo>) => looked((f, a) => f.namespace(a), perform);
 
   /** After a namespace action succeeded for real: the once-only record. */
   const recorded = (perform: Performer): Performer => async (action, dryRun) => {

@@ -353,3 +353,44 @@ test("a namespace protected or terminating by the write's time is skipped; --dry
     },
   );
 });
+
+test("sidecars: a sidecar that stopped by its turn is skipped, no exec is sent; the other pod's sidecar is terminated", () => {
+  let s: FakeApiServer;
+  const jobPod = (name: string, age: number) =>
+    buildPod({ name, age, owner: { kind: "Job", name: `job-${name}` } }, (p) => {
+      p.spec!.restartPolicy = "Never";
+      p.spec!.containers = [{ name: "app" }, { name: "istio-proxy" }];
+      p.status!.containerStatuses = [
+        { name: "app", state: { terminated: { exitCode: 0, reason: "Completed", finishedAt: new Date(Date.now() - hours(1)).toISOString() } } },
+        { name: "istio-proxy", state: { running: { startedAt: new Date(Date.now() - hours(2)).toISOString() } } },
+      ];
+    });
+  let stopped = false;
+  return withServer(
+    {
+      pods: [jobPod("job-a", hours(3)), jobPod("job-b", hours(2))],
+      intercept: (req) => {
+        // job-b's sidecar quits by itself after the plan, just as kube-sweeper reads the pod again.
+        if (!stopped && req.method === "GET" && req.path === "/api/v1/namespaces/apps/pods/job-b") {
+          stopped = true;
+          s.pods.get("apps/job-b")!.status!.containerStatuses![1]!.state = { terminated: { exitCode: 0, reason: "Completed", finishedAt: new Date().toISOString() } };
+        }
+        return false;
+      },
+    },
+    async (server) => {
+      s = server;
+      const config = writeConfig(`
+settings: {waitBetweenActions: 0s, lock: {enabled: false}}
+policies:
+  - {name: sidecars, target: sidecars, sidecars: {names: [istio-proxy]}, action: terminate}
+`);
+      const result = await sweep(s, config);
+      assert.equal(result.code, 0, result.stderr);
+      const report = parseReport(result.stdout);
+      assert.deepEqual(report.actions.map((a) => [a.target.name, a.status]), [["job-a", "done"], ["job-b", "skipped"]]);
+      assert.equal(report.actions[1]!.detail, "no longer holds: no sidecar is still running");
+      assert.equal(s.requests.filter((r) => r.method === "CONNECT" && r.path.includes("/job-b/")).length, 0);
+    },
+  );
+});
