@@ -53,6 +53,15 @@ function judged<T>(object: T, blockers: string[], checks: NamedVerdict[], condit
   return { go: false, outcome: { status: "skipped", detail, reasons } };
 }
 
+/** As in the plan: an object that cannot be read whole is never acted on. */
+function unlessMalformed<T>(judge: () => Look<T>): Look<T> {
+  try {
+    return judge();
+  } catch (error) {
+    return { go: false, outcome: { status: "skipped", detail: `malformed object when read again, not acted on: ${(error as Error).message}` } };
+  }
+}
+
 async function reading<T>(what: string, read: () => Promise<T>): Promise<{ value: T } | { failed: Outcome }> {
   try {
     return { value: await read() };
@@ -90,12 +99,14 @@ export function createFreshLook(deps: FreshLookDeps) {
       nodes = new Map(node.value ? [[nodeName, nodeHealth(node.value)]] : []);
     }
 
-    const now = deps.now();
-    const ctx = { now, nodes, namespaces };
-    const evaluation = policy.target === "pods" ? evaluatePolicy(fresh, policy, ctx, true) : evaluateSidecarPolicy(fresh, policy, ctx, true);
-    const protections = podTargetProtections(policy, podProtections(fresh, { protectedNamespaces: deps.protectedNamespaces, namespaces, self: deps.self }));
-    const blockers = [...(protections.length ? [`protected now: ${protections.map((p) => p.reason).join("; ")}`] : []), ...blockersOf([], policy.schedule, now)];
-    return judged(fresh, blockers, [...evaluation.match, ...evaluation.conditions], evaluation.conditions, action.reasons);
+    return unlessMalformed(() => {
+      const now = deps.now();
+      const ctx = { now, nodes, namespaces };
+      const evaluation = policy.target === "pods" ? evaluatePolicy(fresh, policy, ctx, true) : evaluateSidecarPolicy(fresh, policy, ctx, true);
+      const protections = podTargetProtections(policy, podProtections(fresh, { protectedNamespaces: deps.protectedNamespaces, namespaces, self: deps.self }));
+      const blockers = [...(protections.length ? [`protected now: ${protections.map((p) => p.reason).join("; ")}`] : []), ...blockersOf([], policy.schedule, now)];
+      return judged(fresh, blockers, [...evaluation.match, ...evaluation.conditions], evaluation.conditions, action.reasons);
+    });
   };
 
   const namespace = async (action: Action): Promise<Look<NamespaceInfo>> => {
@@ -117,15 +128,17 @@ export function createFreshLook(deps: FreshLookDeps) {
       counter = new PodCounter([policy], () => new Set([name]));
       for (const p of pods.value) counter.add(p);
     }
-    const now = deps.now();
-    const evaluation = evaluateNamespacePolicy(fresh, policy, 0, { now, podCounts: (i, ns) => counter?.get(i, ns) }, true);
-    const protections = namespaceProtections(fresh, deps.protectedNamespaces, deps.self?.namespace);
-    const blockers = [
-      ...(protections.length ? [`protected now: ${protections.join("; ")}`] : []),
-      ...(evaluation.done ? [evaluation.done] : []),
-      ...blockersOf([], policy.schedule, now),
-    ];
-    return judged(fresh, blockers, [...evaluation.match, ...evaluation.conditions], evaluation.conditions, action.reasons);
+    return unlessMalformed(() => {
+      const now = deps.now();
+      const evaluation = evaluateNamespacePolicy(fresh, policy, 0, { now, podCounts: (i, ns) => counter?.get(i, ns) }, true);
+      const protections = namespaceProtections(fresh, deps.protectedNamespaces, deps.self?.namespace);
+      const blockers = [
+        ...(protections.length ? [`protected now: ${protections.join("; ")}`] : []),
+        ...(evaluation.done ? [evaluation.done] : []),
+        ...blockersOf([], policy.schedule, now),
+      ];
+      return judged(fresh, blockers, [...evaluation.match, ...evaluation.conditions], evaluation.conditions, action.reasons);
+    });
   };
 
   return { pod, namespace };
