@@ -25,11 +25,29 @@ export async function getIfExists<T>(client: JsonClient, path: string): Promise<
   }
 }
 
+/**
+ * Concurrent writers often need the same node or namespace (32 workers deleting pods of one
+ * namespace). A read already in flight is joined rather than repeated: it was sent after the plan
+ * and answers at most one round trip earlier than a new one would. Nothing is kept once it is
+ * answered, so a later write reads again.
+ */
+function joinInFlight<T>(read: (path: string) => Promise<T>): (path: string) => Promise<T> {
+  const inFlight = new Map<string, Promise<T>>();
+  return (path) => {
+    const pending = inFlight.get(path);
+    if (pending) return pending;
+    const started = read(path).finally(() => inFlight.delete(path));
+    inFlight.set(path, started);
+    return started;
+  };
+}
+
 export function createFreshReader(client: JsonClient): FreshReader {
+  const shared = joinInFlight((path) => getIfExists<Node | Namespace>(client, path));
   return {
     pod: (namespace, name) => getIfExists<Pod>(client, `/api/v1/namespaces/${segment(namespace)}/pods/${segment(name)}`),
-    node: (name) => getIfExists<Node>(client, `/api/v1/nodes/${segment(name)}`),
-    namespace: (name) => getIfExists<Namespace>(client, `/api/v1/namespaces/${segment(name)}`),
+    node: (name) => shared(`/api/v1/nodes/${segment(name)}`) as Promise<Node | undefined>,
+    namespace: (name) => shared(`/api/v1/namespaces/${segment(name)}`) as Promise<Namespace | undefined>,
     podsIn: (namespace) => listAll<Pod>(client, `/api/v1/namespaces/${segment(namespace)}/pods`),
   };
 }
