@@ -11,6 +11,9 @@ import { describeDenied, missingPermissions } from "../cluster/access-review.ts"
 import { requiredPermissions, writeChecks } from "../deploy/permissions.ts";
 import { executePlan, type WriteMode } from "../execute/executor.ts";
 import { createPerformers, type Performers } from "../execute/performers.ts";
+import { createFreshLook } from "../execute/fresh-look.ts";
+import { createFreshReader } from "../cluster/fresh-reader.ts";
+import { protectedNamespacesOf } from "../plan/collect.ts";
 import { imageEntries } from "../images/run.ts";
 import { plannedNotifications, sendNotifications } from "../execute/image-notifications.ts";
 import { buildReport, type SweepReport } from "../report/report.ts";
@@ -228,7 +231,19 @@ async function livePerformers(prepared: Prepared, io: Io, log: ReturnType<typeof
   return createPerformers({
     pods: has("delete", "evict") ? await createPodWriter(kc, client, api) : undefined,
     namespaces: has("deleteNamespace", "scaleDown", "webhook") ? await createNamespaceWriter(kc, client, api) : undefined,
-    sidecars: has("terminate") ? await createSidecarTerminator(kc, client, api, Date.now) : undefined,
+    sidecars: has("terminate") ? await createSidecarTerminator(kc, api, Date.now) : undefined,
+    fresh: createFreshLook({
+      reader: createFreshReader(client),
+      podPolicies: prepared.collected.podPolicies,
+      namespacePolicies: prepared.collected.namespacePolicies,
+      protectedNamespaces: protectedNamespacesOf(prepared.config),
+      safetyFilters: prepared.config.settings.safetyFilters,
+      priorityClasses: prepared.view.priorityClasses,
+      self: selfPod(io.env),
+      namespacesRead: prepared.view.namespaces !== undefined,
+      // The run's clock at the write's time: a pinned --now (dry runs) moves on with real time.
+      now: () => prepared.now + (Date.now() - prepared.startedAt),
+    }),
     namespacePolicies: prepared.collected.namespacePolicies,
     sidecarPolicies: prepared.collected.podPolicies.filter((p) => p.target === "sidecars"),
     managers: prepared.managers,

@@ -40,9 +40,16 @@ export function requiredPermissions(config: Config, options: PermissionOptions =
   const countsPods = namespaces.some((p) => p.when.podsSucceeded) || managers;
 
   if (pods.length || sidecars.length || countsPods) add("", "pods", ["list"], "read pods");
-  if (pods.some((p) => p.when.nodeUnhealthyFor !== undefined)) add("", "nodes", ["list"], "nodeUnhealthyFor reads nodes", { clusterScoped: true });
+  // Every write is preceded by a fresh GET of its target (and of the node or namespace it depends on).
+  const podWrites: ActionKind[] = ["delete", "evict", "terminate"];
+  if (pods.length) add("", "pods", ["get"], "the pod is read again before acting", { actions: ["delete", "evict"] });
+  if (pods.some((p) => p.when.nodeUnhealthyFor !== undefined)) {
+    add("", "nodes", ["list"], "nodeUnhealthyFor reads nodes", { clusterScoped: true });
+    add("", "nodes", ["get"], "nodeUnhealthyFor: a node missing from the list, and the pod's node before acting, are read again", { clusterScoped: true, actions: ["delete", "evict"] });
+  }
   if ([...pods, ...sidecars].some((p) => p.match.namespaceSelector) || namespaces.length || managers) {
     add("", "namespaces", ["list"], "read namespaces", { clusterScoped: true });
+    add("", "namespaces", ["get"], "the target's namespace is read again before acting", { clusterScoped: true, actions: [...podWrites, "deleteNamespace", "scaleDown", "webhook"] });
   }
   if ([config.settings.safetyFilters, ...pods.map((p) => p.safetyFilters)].some((f) => f?.priorityThreshold?.className !== undefined)) {
     add("scheduling.k8s.io", "priorityclasses", ["list"], "safetyFilters.priorityThreshold.className reads PriorityClasses", { clusterScoped: true });

@@ -85,6 +85,7 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
         }
         action.at = new Date(options.clock()).toISOString();
         action.detail = outcome.detail;
+        if (outcome.reasons) action.reasons = outcome.reasons;
         action.status = mode === "server-dry-run" && outcome.status === "done" ? "would-do" : outcome.status;
         const line = `${mode === "server-dry-run" ? "DRY-RUN (server): " : ""}${action.action} ${describeTarget(action)}: ${action.status}`;
         (action.status === "failed" ? log.warn : log.info)(line, { policy: action.policy, ...(action.detail ? { detail: action.detail } : {}) });

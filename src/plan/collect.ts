@@ -45,6 +45,9 @@ export const podPoliciesOf = (config: Config) => config.policies.filter((p): p i
 /** Policies whose targets are pods (delete/evict, or terminate sidecars), in config order. */
 export const podTargetPoliciesOf = (config: Config) => config.policies.filter((p): p is PodPolicy | SidecarPolicy => p.target === "pods" || p.target === "sidecars");
 export const namespacePoliciesOf = (config: Config) => config.policies.filter((p): p is NamespacePolicy => p.target === "namespaces");
+/** The same set at plan time and at the write's fresh look. */
+/** The protected namespaces, built-in ones included: for pod targets, and for namespace targets (which also protect `default`). */
+export const protectedNamespacesOf = (config: Config) => ({ pods: protectedNamespaceSet(config.settings, false), namespaces: protectedNamespaceSet(config.settings, true) });
 export const imagePoliciesOf = (config: Config) => config.policies.filter((p): p is ImagePolicy => p.target === "images");
 
 export async function collectCandidates({ view, config, extraNamespacePolicies = [], now, self, find, onlyNamespaces, onPage }: CollectOptions): Promise<Collected> {
