@@ -1,5 +1,5 @@
 // Builds the program and maps error types to exit codes; nothing else.
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { ClusterAccessError, BlastRadiusError, ConfigError, EXIT, UsageError, type ExitCode } from "./errors.ts";
 import { LOG_LEVELS } from "./core/log.ts";
 import type { Io } from "./commands/context.ts";
@@ -15,13 +15,21 @@ import { VERSION } from "./version.ts";
 import { DEFAULT_BURST, DEFAULT_QPS } from "./cluster/api-policy.ts";
 import { DEFAULT_RETRY } from "./core/retry.ts";
 
+// As kubectl: one file, never a list (KUBECONFIG is for merging several).
+function oneKubeconfig(value: string, previous: string | undefined): string {
+  if (previous !== undefined) throw new InvalidArgumentError("given more than once; it takes one file (list several in KUBECONFIG to merge them)");
+  return value;
+}
+
 function buildProgram(io: Io, run: (code: Promise<ExitCode>) => void): Command {
   const program = new Command("kube-sweeper")
     .description("Sweeps a Kubernetes cluster once and exits: plan, then act on pod and namespace policies.")
     .version(VERSION, "--version")
     .option("-c, --config <file>", "config file (default ./kube-sweeper.yaml, env KUBE_SWEEPER_CONFIG)")
-    .option("--kubeconfig <file>", "kubeconfig file (default KUBECONFIG, ~/.kube/config, in-cluster)")
-    .option("--context <name>", "kubeconfig context")
+    .option("--kubeconfig <file>", "the one kubeconfig file to use (default: KUBECONFIG's files merged as kubectl does, ~/.kube/config, in-cluster)", oneKubeconfig)
+    .option("--context <name>", "kubeconfig context (default: current-context)")
+    .option("--cluster <name>", "kubeconfig cluster, replacing the context's")
+    .option("--user <name>", "kubeconfig user, replacing the context's")
     .option("-n, --namespace <ns>", "narrow the scope to this namespace (repeatable)", (value: string, prev: string[] = []) => [...prev, value])
     .addOption(new Option("-o, --output <format>", "report format (default: table on a terminal, json otherwise)").choices(["table", "json"]))
     .option("--snapshot <file>", "read the cluster from `kubectl get pods,nodes,namespaces -A -o json` output (plan/explain)")
@@ -35,7 +43,8 @@ function buildProgram(io: Io, run: (code: Promise<ExitCode>) => void): Command {
     .addOption(new Option("--now <time>", "pin the run's clock (RFC 3339), for reproducible plans").hideHelp())
     .showHelpAfterError(false)
     .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: () => {} });
+    // Errors are said in one line by reportError; the help commander prints on stderr when no command is given would bury it.
+    .configureOutput({ writeOut: io.stdout, writeErr: () => {}, outputError: () => {} });
   registerPlan(program, io, run);
   registerSweep(program, io, run);
   registerValidate(program, io, run);
@@ -57,6 +66,11 @@ export async function main(argv: string[], io: Io): Promise<ExitCode> {
     // Handled below, after parsing returns; never an unhandled rejection meanwhile.
     code.catch(() => undefined);
   });
+  // Commander prints the whole help on stderr for `help <unknown>`, and exits 0.
+  if (argv[0] === "help" && argv[1] !== undefined && !argv[1].startsWith("-") && !program.commands.some((c) => c.name() === argv[1])) {
+    io.stderr(`kube-sweeper: unknown command ${JSON.stringify(argv[1])} (plan, sweep, explain, validate, images, restore, manifests); see --help\n`);
+    return EXIT.usage;
+  }
   try {
     await program.parseAsync(argv, { from: "user" });
     if (!pending) {
@@ -69,9 +83,27 @@ export async function main(argv: string[], io: Io): Promise<ExitCode> {
   }
 }
 
+const EXIT_MEANINGS: Record<ExitCode, string> = {
+  0: "completed",
+  1: "at least one action failed",
+  2: "usage, config or cluster-access error: nothing was done",
+  3: "the blast-radius guard refused the plan: nothing was done",
+  4: "interrupted",
+  5: "findings",
+};
+
+/** One phrase per exit code, for the line that replaces a report nobody could read. */
+export function exitMeaning(code: ExitCode): string {
+  return EXIT_MEANINGS[code];
+}
+
 function reportError(error: unknown, io: Io): ExitCode {
   const say = (line: string) => io.stderr(`kube-sweeper: ${line}\n`);
   if (error instanceof CommanderError) {
+    if (error.code === "commander.help" && error.exitCode !== 0) {
+      say("a command is required (plan, sweep, explain, validate, images, restore, manifests); see --help");
+      return EXIT.usage;
+    }
     if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return EXIT.ok;
     say(error.message.replace(/^error: /, ""));
     return EXIT.usage;

@@ -7,11 +7,13 @@ import { callOptions } from "./client-options.ts";
 import type { ApiPolicy } from "./api-policy.ts";
 import type { TargetRef } from "../plan/types.ts";
 
-export type WriteStatus = "done" | "gone" | "conflict" | "blocked" | "failed";
+export type WriteStatus = "done" | "gone" | "conflict" | "blocked" | "failed" | "skipped";
 
 export interface Outcome {
   status: WriteStatus;
   detail: string;
+  /** The policy's reasons as they held when the target was read again just before the write. */
+  reasons?: string[];
   /** The API server stopped answering or kept failing, retries included: start no more actions. */
   stopsRun?: string;
 }

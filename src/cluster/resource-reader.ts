@@ -40,36 +40,43 @@ export function liveResourceSource(client: JsonClient, log: Logger, pageLimit = 
   };
 }
 
-const PAGE_SIZE = 500;
-
 /**
  * A snapshot has no discovery: kinds are the well-known built-in ones, the CustomResourceDefinitions
  * in the dump, and any other kind found in it (its resource name guessed as Kubernetes' own
  * UnsafeGuessKindToResource does: lower case, then -s, -es after s, -ies after a consonant and y).
+ * The file is streamed, once for the kinds and once per kind read, so no dump is held whole.
  */
 export function snapshotResourceSource(path: string): ResourceSource {
-  const objects = snapshotObjects(path) as KubeObject[];
   const groupOf = (apiVersion: unknown) => (typeof apiVersion === "string" && apiVersion.includes("/") ? apiVersion.split("/")[0]! : "");
-  const kinds: ResourceKind[] = wellKnownKinds();
-  const known = (group: string, kind: string) => kinds.some((k) => k.group === group && k.kind === kind);
-  for (const o of objects) {
-    if (o.kind !== "CustomResourceDefinition") continue;
-    const spec = o.spec as { group?: string; names?: { plural?: string; kind?: string; singular?: string; shortNames?: string[] }; scope?: string; versions?: { name?: string; storage?: boolean }[] } | undefined;
-    if (!spec?.group || !spec.names?.plural || !spec.names.kind || known(spec.group, spec.names.kind)) continue;
-    const version = spec.versions?.find((v) => v.storage)?.name ?? spec.versions?.[0]?.name ?? "v1";
-    kinds.push({ group: spec.group, version, resource: spec.names.plural, kind: spec.names.kind, namespaced: spec.scope !== "Cluster", verbs: ["list", "delete"], ...(spec.names.singular ? { singular: spec.names.singular } : {}), ...(spec.names.shortNames ? { shortNames: spec.names.shortNames } : {}) });
-  }
-  for (const o of objects) {
-    if (typeof o.kind !== "string" || typeof o.apiVersion !== "string" || known(groupOf(o.apiVersion), o.kind)) continue;
-    const version = o.apiVersion.split("/").at(-1)!;
-    kinds.push({ group: groupOf(o.apiVersion), version, resource: guessResource(o.kind), kind: o.kind, namespaced: typeof o.metadata?.namespace === "string", verbs: ["list", "delete"] });
-  }
+  let served: Promise<ResourceKind[]> | undefined;
+  const discover = async (): Promise<ResourceKind[]> => {
+    const kinds: ResourceKind[] = wellKnownKinds();
+    const known = (group: string, kind: string) => kinds.some((k) => k.group === group && k.kind === kind);
+    const found = new Map<string, ResourceKind>();
+    for await (const batch of snapshotObjects(path)) {
+      for (const o of batch as KubeObject[]) {
+        if (o.kind === "CustomResourceDefinition") {
+          const spec = o.spec as { group?: string; names?: { plural?: string; kind?: string; singular?: string; shortNames?: string[] }; scope?: string; versions?: { name?: string; storage?: boolean }[] } | undefined;
+          if (!spec?.group || !spec.names?.plural || !spec.names.kind || known(spec.group, spec.names.kind)) continue;
+          const version = spec.versions?.find((v) => v.storage)?.name ?? spec.versions?.[0]?.name ?? "v1";
+          kinds.push({ group: spec.group, version, resource: spec.names.plural, kind: spec.names.kind, namespaced: spec.scope !== "Cluster", verbs: ["list", "delete"], ...(spec.names.singular ? { singular: spec.names.singular } : {}), ...(spec.names.shortNames ? { shortNames: spec.names.shortNames } : {}) });
+          found.delete(`${spec.group}/${spec.names.kind}`);
+        } else if (typeof o.kind === "string" && typeof o.apiVersion === "string" && !known(groupOf(o.apiVersion), o.kind)) {
+          const key = `${groupOf(o.apiVersion)}/${o.kind}`;
+          if (!found.has(key)) found.set(key, { group: groupOf(o.apiVersion), version: o.apiVersion.split("/").at(-1)!, resource: guessResource(o.kind), kind: o.kind, namespaced: typeof o.metadata?.namespace === "string", verbs: ["list", "delete"] });
+        }
+      }
+    }
+    return [...kinds, ...[...found.values()].filter((k) => !known(k.group, k.kind))];
+  };
   return {
     live: false,
-    served: async () => kinds,
+    served: () => (served ??= discover()),
     async *pages(kind, namespace) {
-      const mine = objects.filter((o) => o.kind === kind.kind && groupOf(o.apiVersion) === kind.group && (namespace === undefined || o.metadata?.namespace === namespace));
-      for (let i = 0; i < mine.length; i += PAGE_SIZE) yield { items: mine.slice(i, i + PAGE_SIZE), restarted: false };
+      for await (const batch of snapshotObjects(path)) {
+        const mine = (batch as KubeObject[]).filter((o) => o.kind === kind.kind && groupOf(o.apiVersion) === kind.group && (namespace === undefined || o.metadata?.namespace === namespace));
+        if (mine.length > 0) yield { items: mine, restarted: false };
+      }
     },
   };
 }

@@ -4,7 +4,7 @@ import { evaluatePolicy } from "../policies/pods/evaluate.ts";
 import { evaluateNamespacePolicy } from "../policies/namespaces/evaluate.ts";
 import { evaluateSidecarPolicy } from "../policies/sidecars/evaluate.ts";
 import { blockersOf, podBlockers } from "../plan/choose.ts";
-import { podProtections } from "../plan/protections.ts";
+import { podProtections, protectedNamespaceSet } from "../plan/protections.ts";
 import { namespaceProtections } from "../plan/namespace-protections.ts";
 import { resourceProtectionsFor } from "../policies/resources/protections.ts";
 import { makeLogger, outputFormat, selfPod, type GlobalOptions, type Io } from "./context.ts";
@@ -62,7 +62,7 @@ function explainPod(prepared: Prepared, target: { namespace: string; name: strin
   if (!pod) throw new UsageError(`pod ${target.namespace}/${target.name} not found`);
   const ctx = { now: prepared.now, nodes: prepared.view.nodes, namespaces: prepared.view.namespaces, safetyFilters: prepared.config.settings.safetyFilters, priorityClasses: prepared.view.priorityClasses };
   const protections = podProtections(pod, {
-    protectedNamespaces: new Set(prepared.config.settings.protectedNamespaces),
+    protectedNamespaces: protectedNamespaceSet(prepared.config.settings, false),
     namespaces: prepared.view.namespaces,
     self: selfPod(io.env),
   });
@@ -84,7 +84,7 @@ function explainNamespace(prepared: Prepared, target: { name: string }, io: Io, 
   if (!ns) throw new UsageError(`namespace ${target.name} not found${options.snapshot ? ` in ${options.snapshot}` : ""}`);
   const counter = prepared.collected.podCounter;
   const ctx = { now: prepared.now, podCounts: (i: number, n: string) => (counter.active ? counter.get(i, n) : undefined) };
-  const protections = namespaceProtections(ns, new Set(prepared.config.settings.protectedNamespaces), selfPod(io.env)?.namespace);
+  const protections = namespaceProtections(ns, protectedNamespaceSet(prepared.config.settings, true), selfPod(io.env)?.namespace);
   return {
     target: { kind: "Namespace", name: ns.name, uid: ns.uid },
     policies: prepared.collected.namespacePolicies.map((policy, i) => {

@@ -5,6 +5,7 @@ import { isoSeconds } from "../core/clock.ts";
 import { createNamespaceWriter, ORIGINAL_REPLICAS_ANNOTATION, type Workload } from "../cluster/namespace-writer.ts";
 import { connect, makeLogger, outputFormat, type GlobalOptions, type Io } from "./context.ts";
 import { renderRows } from "../report/table.ts";
+import { accessError } from "../cluster/live.ts";
 
 interface RestoreFlags {
   selector?: string;
@@ -44,7 +45,11 @@ async function restoreCommand(options: GlobalOptions, flags: RestoreFlags, io: I
   const startedAt = Date.now();
   const scopes = options.namespace?.length ? options.namespace : [undefined];
   const workloads: Workload[] = [];
-  for (const ns of scopes) workloads.push(...(await writer.listWorkloads(ns)));
+  try {
+    for (const ns of scopes) workloads.push(...(await writer.listWorkloads(ns)));
+  } catch (error) {
+    throw accessError(error, "list workloads to restore");
+  }
   const recorded = workloads.filter((w) => w.annotations[ORIGINAL_REPLICAS_ANNOTATION] !== undefined && (!selector || matchesSelector(selector, w.labels)));
   const results: Restored[] = [];
   for (const w of recorded) {

@@ -13,15 +13,15 @@ import { resolvePolicyKinds } from "../policies/resources/collect.ts";
 export function registerValidate(program: Command, io: Io, run: (code: Promise<ExitCode>) => void): void {
   program
     .command("validate")
-    .description("check the config (or the seed-compatible env vars) without touching a cluster; --cluster also checks resource kinds against one")
-    .option("--cluster", "also resolve resource policies' kinds through the API server's discovery (the --kubeconfig/--context cluster); a kind it does not serve is an error")
-    .action((_flags: unknown, command: Command) => run(validateCommand(command.optsWithGlobals<GlobalOptions & { cluster?: boolean }>(), io)));
+    .description("check the config (or the seed-compatible env vars) without touching a cluster; --check-cluster also checks resource kinds against one")
+    .option("--check-cluster", "also resolve resource policies' kinds through the API server's discovery (the --kubeconfig/--context cluster); a kind it does not serve is an error")
+    .action((_flags: unknown, command: Command) => run(validateCommand(command.optsWithGlobals<GlobalOptions & { checkCluster?: boolean }>(), io)));
 }
 
-async function validateCommand(options: GlobalOptions & { cluster?: boolean }, io: Io): Promise<ExitCode> {
+async function validateCommand(options: GlobalOptions & { checkCluster?: boolean }, io: Io): Promise<ExitCode> {
   const log = makeLogger(options, io);
   const loaded = readConfig(options, io, log);
-  if (options.cluster) await checkKindsAgainstCluster(loaded.config, options, io, log);
+  if (options.checkCluster) await checkKindsAgainstCluster(loaded.config, options, io, log);
   const described = describeConfig(loaded.config);
   if (outputFormat(options, io) === "json") {
     io.stdout(`${JSON.stringify({ valid: true, source: loaded.source, dryRun: loaded.dryRun, config: described }, null, 2)}\n`);

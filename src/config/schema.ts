@@ -1,15 +1,19 @@
 // The config file's schema. Parsing resolves as it validates: durations become milliseconds,
 // selectors and regular expressions are compiled, so a config that parses is ready to use.
-import { backtrackingRisk } from "../core/safe-regex.ts";
+import { compilePattern, PatternError } from "../core/safe-regex.ts";
 import * as z from "zod";
 import { DURATION_HINT, DurationError, FOREVER, parseDuration } from "../core/duration.ts";
 import { parseSelector, SelectorError, type LabelSelector } from "../core/selector.ts";
 import { scheduleProblem } from "./schedule.ts";
 import { compileCel } from "../core/cel.ts";
 import { resourcePolicySchema } from "../policies/resources/schema.ts";
+import { overMaximum, type Bounded } from "./maxima.ts";
 
 export const API_VERSION = "kube-sweeper.io/v1alpha1";
-export const DEFAULT_PROTECTED_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease"];
+/** Protected whatever the config says, unless named in settings.unprotectBuiltinNamespaces. */
+export const BUILTIN_PROTECTED_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease"] as const;
+/** Built in for namespace targets only: its pods are ordinary workloads. */
+export const BUILTIN_PROTECTED_NAMESPACE_TARGETS = [...BUILTIN_PROTECTED_NAMESPACES, "default"] as const;
 
 const duration = z.unknown().transform((value, ctx) => {
   if (typeof value !== "string" && typeof value !== "number") {
@@ -25,6 +29,13 @@ const duration = z.unknown().transform((value, ctx) => {
   }
 });
 
+/** A duration with a documented maximum (maxima.ts). */
+const boundedDuration = (which: Bounded) =>
+  duration.superRefine((ms, ctx) => {
+    const problem = overMaximum(which, ms);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
+
 const count = z.number().int().min(0);
 
 const labelSelector = z.string().transform((value, ctx) => {
@@ -37,26 +48,15 @@ const labelSelector = z.string().transform((value, ctx) => {
   }
 });
 
-// Bounded so that a pathological pattern cannot make matching a name run for long.
-const MAX_PATTERN_LENGTH = 1000;
+// Patterns run in a linear-time engine (core/safe-regex.ts); what it cannot run is a config error.
 const regex = z.string().transform((value, ctx) => {
-  if (value.length > MAX_PATTERN_LENGTH) {
-    ctx.addIssue({ code: "custom", message: `regular expression longer than ${MAX_PATTERN_LENGTH} characters` });
-    return z.NEVER;
-  }
-  let compiled: RegExp;
   try {
-    compiled = new RegExp(value);
+    return compilePattern(value);
   } catch (error) {
-    ctx.addIssue({ code: "custom", message: `${JSON.stringify(value)} is not a regular expression: ${(error as Error).message}` });
+    if (!(error instanceof PatternError)) throw error;
+    ctx.addIssue({ code: "custom", message: `${JSON.stringify(value)} ${error.message}` });
     return z.NEVER;
   }
-  const risk = backtrackingRisk(value);
-  if (risk) {
-    ctx.addIssue({ code: "custom", message: `${JSON.stringify(value)} is refused: ${risk}` });
-    return z.NEVER;
-  }
-  return compiled;
 });
 
 const nameList = z.array(z.string().min(1));
@@ -88,7 +88,7 @@ const match = z
 const schedule = z
   .strictObject({
     cron: z.string().min(1),
-    window: duration,
+    window: boundedDuration("scheduleWindow"),
     timeZone: z.string().min(1).optional(),
   })
   .superRefine((value, ctx) => {
@@ -229,7 +229,7 @@ export interface ScaleFilter {
 const webhookSpec = z.strictObject({
   url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }),
   secretEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name").optional(),
-  timeout: duration.default(10_000),
+  timeout: boundedDuration("webhookTimeout").default(10_000),
   retries: z.number().int().min(0).max(10).default(3),
 });
 
@@ -282,7 +282,7 @@ const terminateAction = z
               method: z.enum(["GET", "POST", "PUT"]).default("POST"),
             })
             .optional(),
-          timeout: duration.default(10_000),
+          timeout: boundedDuration("terminateTimeout").default(10_000),
         })
         .refine((t) => !(t.exec && t.http), { message: "give exec or http, not both" }),
     }),
@@ -350,7 +350,7 @@ const policy = z
 const settings = z
   .strictObject({
     // A timer longer than ~24.8 days fires at once in Node; a day is already far beyond any use.
-    waitBetweenActions: duration.refine((ms) => ms <= MAX_PAUSE_MS, "at most 24h").default(10_000),
+    waitBetweenActions: boundedDuration("waitBetweenActions").default(10_000),
     maxActions: count.optional(),
     maxActionsPerNamespace: count.optional(),
     maxActionsPerOwner: count.optional(),
@@ -360,17 +360,22 @@ const settings = z
     abortIfMoreThan: z
       .strictObject({ count: count.optional(), percent: z.number().min(0).max(100).optional() })
       .optional(),
-    protectedNamespaces: nameList.default(DEFAULT_PROTECTED_NAMESPACES),
+    // Added to the built-in protected namespaces, never replacing them.
+    protectedNamespaces: nameList.default([]),
+    // Taking a built-in protection away must be said in so many words (and is warned about).
+    unprotectBuiltinNamespaces: z.array(z.enum(BUILTIN_PROTECTED_NAMESPACE_TARGETS)).default([]),
     order: z.enum(["oldest-first", "most-restarts-first"]).default("oldest-first"),
     // Also evaluate the namespace manager's NamespaceManager objects (k8s.consol.de/v1beta1).
     namespaceManagers: z.boolean().default(false),
+    // Namespaces whose NamespaceManager objects may manage any namespace (elsewhere: their own only).
+    crossNamespaceManagersFrom: nameList.default([]),
     // How registries are reached by image checks.
     registries: z
       .strictObject({
         plainHttp: z.array(z.string().min(1)).default([]),
         skipTLSVerify: z.array(z.string().min(1)).default([]),
         mirrors: z.record(z.string().min(1), z.string().min(1)).default({}),
-        timeout: duration.refine((ms) => ms > 0, "must be more than 0").default(10_000),
+        timeout: boundedDuration("registryTimeout").refine((ms) => ms > 0, "must be more than 0").default(10_000),
         concurrency: z.number().int().min(1).max(256).default(16),
       })
       .default({ plainHttp: [], skipTLSVerify: [], mirrors: {}, timeout: 10_000, concurrency: 16 }),
@@ -387,9 +392,11 @@ const settings = z
   })
   .default({
     waitBetweenActions: 10_000,
-    protectedNamespaces: DEFAULT_PROTECTED_NAMESPACES,
+    protectedNamespaces: [],
+    unprotectBuiltinNamespaces: [],
     order: "oldest-first",
     namespaceManagers: false,
+    crossNamespaceManagersFrom: [],
     registries: { plainHttp: [], skipTLSVerify: [], mirrors: {}, timeout: 10_000, concurrency: 16 },
     registryAuth: false,
     lock: { enabled: true, namespace: "default", name: "kube-sweeper" },
@@ -416,6 +423,13 @@ export const configSchema = z
   });
 
 export type Config = z.output<typeof configSchema>;
+
+/** What a valid config still deserves a word about, on every run and in validate. */
+export function settingsWarnings(settings: Config["settings"]): string[] {
+  return settings.unprotectBuiltinNamespaces.map((ns) =>
+    ns === "default" ? "settings.unprotectBuiltinNamespaces: default is not protected: the namespace itself may be acted on" : `settings.unprotectBuiltinNamespaces: ${ns} is not protected: its pods and the namespace itself may be acted on`,
+  );
+}
 export type Settings = Config["settings"];
 export type Policy = Config["policies"][number];
 export type PodPolicy = Extract<Policy, { target: "pods" }>;

@@ -50,6 +50,9 @@ function forceGateBlockers(policy: PodPolicy | SidecarPolicy, evaluation: Policy
   return [`forced delete (gracePeriodSeconds 0) not allowed: ${needed}: ${gate?.reason ?? "node not evaluated"}`];
 }
 
+/** Starts the note naming the other policies that matched: it is about the plan, not a condition. */
+export const CONFIG_ORDER_NOTE = "first eligible policy in config order";
+
 /**
  * The first matching policy in config order that may act wins; the others are named in its
  * reasons. When every matching policy is held back, the first one's blockers are reported.
@@ -60,7 +63,7 @@ export function pickWinner(contenders: Contender[], now: number): Pick<Candidate
   const winner = verdicts.find((v) => v.blockers.length === 0) ?? verdicts[0]!;
   const reasons = [...winner.contender.reasons];
   const others = contenders.filter((c) => c !== winner.contender).map((c) => c.name);
-  if (others.length > 0) reasons.push(`first eligible policy in config order (also matched: ${others.join(", ")})`);
+  if (others.length > 0) reasons.push(`${CONFIG_ORDER_NOTE} (also matched: ${others.join(", ")})`);
   return {
     policy: winner.contender.name,
     action: winner.contender.action,

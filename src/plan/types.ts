@@ -5,7 +5,8 @@ export type NamespaceActionKind = "deleteNamespace" | "scaleDown" | "webhook";
 export type ResourceActionKind = "deleteResource";
 export type ActionKind = PodActionKind | NamespaceActionKind | ResourceActionKind;
 
-export type ActionStatus = "planned" | "would-do" | "done" | "failed" | "blocked" | "gone" | "conflict";
+/** `skipped`: read again just before the write, the target no longer qualified (the detail says why). */
+export type ActionStatus = "planned" | "would-do" | "done" | "failed" | "blocked" | "gone" | "conflict" | "skipped";
 
 /**
  * For a Namespace target, `namespace` is its own name (limits per namespace count it there).

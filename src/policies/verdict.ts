@@ -46,4 +46,14 @@ export function nodeHealth(node: Node): NodeHealth {
   return { ready: text(ready?.status), since: Number.isNaN(since) ? undefined : since };
 }
 
+/**
+ * The gate every policy passes first: an object whose creation time is missing, does not parse or
+ * lies in the future (clock skew) has no age to judge by, so no condition of any kind holds for it.
+ */
+export function unknownAge(creationTimestamp: unknown, now: number): { check: "age"; holds: false; reason: string } | undefined {
+  const created = typeof creationTimestamp === "string" && creationTimestamp ? Date.parse(creationTimestamp) : Number.NaN;
+  const problem = Number.isNaN(created) ? (typeof creationTimestamp === "string" && creationTimestamp ? `creationTimestamp ${JSON.stringify(creationTimestamp)} is not a time` : "no creationTimestamp") : created > now ? `created in the future (${new Date(created).toISOString()})` : undefined;
+  return problem ? { check: "age", holds: false, reason: `${problem}: no condition holds` } : undefined;
+}
+
 export type PodCheck<P> = (pod: Pod, param: P, ctx: EvaluationContext) => Verdict;

@@ -80,13 +80,13 @@ test("discovery from the API server: a custom kind served only in a non-preferre
     assert.match(result.stderr, /policy ttl: match.kinds: kind "samples.metrics.example.io": not served/);
     assert.ok(server.requests.some((r) => r.path === "/apis/example.com/v1beta1/gadgets"), "listed at the version that serves it");
 
-    // validate: offline it cannot know; with --cluster an unknown kind is a config error with its path.
+    // validate: offline it cannot know; with --check-cluster an unknown kind is a config error with its path.
     assert.equal((await runCli(["validate", "-c", config])).code, 0);
-    const checked = await runCli(["validate", "--cluster", "-c", config, "--kubeconfig", server.kubeconfig(), "--retries", "1"]);
+    const checked = await runCli(["validate", "--check-cluster", "-c", config, "--kubeconfig", server.kubeconfig(), "--retries", "1"]);
     assert.equal(checked.code, 2, checked.stdout);
     assert.match(checked.stderr, /^kube-sweeper: policies\[0\]\.match\.kinds: kind "samples.metrics.example.io": not served by this API server/m);
     const good = writeConfig(`policies:\n  - {name: ttl, target: resources, match: {kinds: [gadgets.example.com, deploy]}, when: {ttl: forever}, action: delete}\n`);
-    const ok = await runCli(["validate", "--cluster", "-c", good, "--kubeconfig", server.kubeconfig(), "--retries", "1"]);
+    const ok = await runCli(["validate", "--check-cluster", "-c", good, "--kubeconfig", server.kubeconfig(), "--retries", "1"]);
     assert.equal(ok.code, 0, ok.stderr);
   } finally {
     await server.close();

@@ -25,7 +25,9 @@ function problems(yaml: string): string[] {
 test("a minimal config gets the documented defaults", () => {
   const config = parseConfigText(minimal, "cfg.yaml");
   assert.equal(config.settings.waitBetweenActions, 10_000);
-  assert.deepEqual(config.settings.protectedNamespaces, ["kube-system", "kube-public", "kube-node-lease"]);
+  // Only the config's own additions: the built-in ones are always protected (protectedNamespaceSet).
+  assert.deepEqual(config.settings.protectedNamespaces, []);
+  assert.deepEqual(config.settings.unprotectBuiltinNamespaces, []);
   assert.equal(config.settings.order, "oldest-first");
   assert.deepEqual(podPoliciesOf(config)[0]!.when.restarts, { atLeast: 3, includeInitContainers: false });
 });

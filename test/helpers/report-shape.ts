@@ -32,7 +32,7 @@ export const reportShape = z.object({
       reasons: z.array(z.string()),
       // Only for a delete with an explicit grace period (0: forced).
       gracePeriodSeconds: z.number().int().min(0).optional(),
-      status: z.enum(["planned", "would-do", "done", "failed", "blocked", "gone", "conflict"]),
+      status: z.enum(["planned", "would-do", "done", "failed", "blocked", "gone", "conflict", "skipped"]),
       detail: z.string(),
       at: z.string().nullable(),
     }),

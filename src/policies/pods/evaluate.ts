@@ -1,7 +1,7 @@
 // policies x pod -> verdicts. Pure: the clock and cluster facts come in through the context.
 import type { PodConditions, PodPolicy } from "../../config/schema.ts";
 import type { Pod } from "../../core/k8s.ts";
-import type { EvaluationContext, Verdict } from "../verdict.ts";
+import { unknownAge, type EvaluationContext, type Verdict } from "../verdict.ts";
 import { podConditions } from "./conditions/index.ts";
 import { matchChecks, type NamedVerdict } from "./match.ts";
 import { effectiveFilters, safetyFilterProtections } from "../../plan/safety-filters.ts";
@@ -35,6 +35,8 @@ export function evaluatePolicy(pod: Pod, policy: PodPolicy, ctx: EvaluationConte
   let forceGate: NamedVerdict | undefined;
   const forced = isForcedDelete(policy);
   if (inScope || everyCondition) {
+    const age = unknownAge(pod.metadata?.creationTimestamp, ctx.now);
+    if (age) conditions.push(age);
     for (const key of Object.keys(policy.when) as (keyof PodConditions)[]) {
       const param = policy.when[key];
       if (param === undefined) continue;

@@ -6,6 +6,7 @@ import type { Logger } from "../../core/log.ts";
 import { qualifiedName, resolveKinds, type ResourceKind } from "../../cluster/discovery.ts";
 import type { ResourceSource } from "../../cluster/resource-reader.ts";
 import { pickWinner, type Contender } from "../../plan/choose.ts";
+import { protectedNamespaceSet } from "../../plan/protections.ts";
 import type { Candidate, ServedAs, Skipped } from "../../plan/types.ts";
 import type { NamespaceInfo } from "../verdict.ts";
 import { resourceObject, type KubeObject, type ResourceContext, type ResourceObject } from "./context.ts";
@@ -108,7 +109,7 @@ export async function collectResources(o: ResourceCollectOptions): Promise<Resou
   const references = unusedPolicies.length > 0 ? await readReferences(o.source, served, namespacesToRead(unusedPolicies, o.onlyNamespaces), o.log) : undefined;
   const context: ResourceContext = { now: o.now, references, namespaces: o.namespaces, kindsByPolicy };
   const protectionContext: ResourceProtectionContext = {
-    protectedNamespaces: new Set(o.settings.protectedNamespaces),
+    protectedNamespaces: protectedNamespaceSet(o.settings, false),
     namespaces: o.namespaces,
     lock: o.settings.lock.enabled ? { namespace: o.settings.lock.namespace, name: o.settings.lock.name } : undefined,
   };

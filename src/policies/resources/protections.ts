@@ -1,7 +1,6 @@
 // What protects a resource target, every reason listed: the global protections pods have too
 // (protected namespaces, the protect annotation on the object or its namespace), a controller
 // that owns the object, and the objects the cluster itself relies on.
-import { DEFAULT_PROTECTED_NAMESPACES } from "../../config/schema.ts";
 import { PROTECT_ANNOTATION } from "../../plan/protections.ts";
 import { text } from "../../core/shape.ts";
 import type { NamespaceInfo } from "../verdict.ts";
@@ -15,6 +14,7 @@ export interface ResourceProtection {
 }
 
 export interface ResourceProtectionContext {
+  /** As for pod targets: the built-in ones (unless unprotected) and settings.protectedNamespaces. */
   protectedNamespaces: ReadonlySet<string>;
   namespaces: Map<string, NamespaceInfo> | undefined;
   /** The sweeper's own lock (a Lease). */
@@ -26,7 +26,7 @@ export function resourceProtections(obj: ResourceObject, ctx: ResourceProtection
   const meta = obj.raw.metadata && typeof obj.raw.metadata === "object" ? obj.raw.metadata : {};
   const missing = ["name", "uid", "creationTimestamp", ...(obj.kind.namespaced ? ["namespace"] : [])].filter((field) => !text(meta[field as keyof typeof meta]));
   if (missing.length > 0) out.push({ reason: `incomplete object (missing metadata.${missing.join(", metadata.")})` });
-  if (obj.kind.namespaced && (ctx.protectedNamespaces.has(obj.namespace) || DEFAULT_PROTECTED_NAMESPACES.includes(obj.namespace))) {
+  if (obj.kind.namespaced && ctx.protectedNamespaces.has(obj.namespace)) {
     out.push({ reason: `protected namespace ${obj.namespace}` });
   }
   if (obj.annotations[PROTECT_ANNOTATION] === "true") out.push({ reason: `annotated ${PROTECT_ANNOTATION}=true` });

@@ -16,7 +16,7 @@ const CLUSTERROLE = kind("rbac.authorization.k8s.io", "clusterroles", "ClusterRo
 const RS = kind("apps", "replicasets", "ReplicaSet");
 
 const ctx = {
-  protectedNamespaces: new Set(["payments"]),
+  protectedNamespaces: new Set(["kube-system", "kube-public", "kube-node-lease", "payments"]),
   namespaces: new Map([["frozen", namespaceInfo(buildNamespace("frozen", {}, { "kube-sweeper.io/protect": "true" }))]]),
   lock: { namespace: "ops", name: "kube-sweeper" },
 };
