@@ -240,6 +240,8 @@ async function livePerformers(prepared: Prepared, io: Io, log: ReturnType<typeof
       reader: createFreshReader(client),
       podPolicies: prepared.collected.podPolicies,
       namespacePolicies: prepared.collected.namespacePolicies,
+      resourcePolicies: resourcePoliciesOf(prepared.config),
+      resources: prepared.collected.resources,
       protectedNamespaces: protectedNamespacesOf(prepared.config),
       safetyFilters: prepared.config.settings.safetyFilters,
       priorityClasses: prepared.view.priorityClasses,

@@ -58,7 +58,7 @@ export function permissionsAndNotes(config: Config, options: PermissionOptions =
   }
   if ([...pods, ...sidecars].some((p) => p.match.namespaceSelector) || namespaces.length || managers) {
     add("", "namespaces", ["list"], "read namespaces", { clusterScoped: true });
-    add("", "namespaces", ["get"], "the target's namespace is read again before acting", { clusterScoped: true, actions: [...podWrites, "deleteNamespace", "scaleDown", "webhook"] });
+    add("", "namespaces", ["get"], "the target's namespace is read again before acting", { clusterScoped: true, actions: [...podWrites, "deleteNamespace", "scaleDown", "webhook", "deleteResource"] });
   }
   if ([config.settings.safetyFilters, ...pods.map((p) => p.safetyFilters)].some((f) => f?.priorityThreshold?.className !== undefined)) {
     add("scheduling.k8s.io", "priorityclasses", ["list"], "safetyFilters.priorityThreshold.className reads PriorityClasses", { clusterScoped: true });

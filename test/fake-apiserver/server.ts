@@ -224,6 +224,13 @@ export async function startFakeApiServer(options: FakeOptions = {}): Promise<Fak
         .map(([, o]) => (builtIn(kind) ? { ...o, kind: undefined, apiVersion: undefined } : o));
       return (list(res, `${kind.kind}List`, items, r.query), true);
     }
+    if (r.method === "GET" && name !== undefined) {
+      if (forbidden("get", resource!)) return (status(res, 403, "Forbidden", rbacMessage("get", resource!, ns), { name, kind: resource }), true);
+      const stored = objects.get(objectKey(group, resource!, ns ?? "", name));
+      const plural = group ? `${resource}.${group}` : resource;
+      if (!stored) return (status(res, 404, "NotFound", `${plural} "${name}" not found`, { name, kind: resource }), true);
+      return (json(res, 200, { apiVersion: kind.version && group ? `${group}/${kind.version}` : "v1", kind: kind.kind, ...stored }), true);
+    }
     if (r.method === "DELETE" && name !== undefined) {
       if (forbidden("delete", resource!)) return (status(res, 403, "Forbidden", rbacMessage("delete", resource!, ns), { name, kind: resource }), true);
       const k = objectKey(group, resource!, ns ?? "", name);

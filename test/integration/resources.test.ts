@@ -176,12 +176,12 @@ test("resources from a snapshot of any kinds (kubectl get all,pvc,cm,widgets -A 
   assert.deepEqual(names(parseReport(result.stdout).actions.map((a) => a.target)), EXPECTED);
 });
 
-test("manifests: list and delete per group and resource, no wildcard; kinds [*] named in a comment, not granted", async () => {
+test("manifests: list, get and delete per group and resource, no wildcard; kinds [*] named in a comment, not granted", async () => {
   const result = await runCli(["manifests", "-c", writeConfig(CONFIG + `  - {name: all, target: resources, match: {kinds: ["*"]}, when: {expires: true}, action: delete}\n`)]);
   assert.equal(result.code, 0, result.stderr);
   const rules = result.stdout.split("---").find((doc) => doc.includes("kind: ClusterRole\n"))!;
-  assert.match(rules, /- apiGroups:\n\s+- example.com\n\s+resources:\n\s+- widgets\n\s+verbs:\n\s+- list\n\s+- delete/);
-  assert.match(rules, /- apiGroups:\n\s+- ""\n\s+resources:\n\s+- configmaps\n\s+verbs:\n\s+- list\n\s+- delete/);
+  assert.match(rules, /- apiGroups:\n\s+- example.com\n\s+resources:\n\s+- widgets\n\s+verbs:\n\s+- list\n\s+- get\n\s+- delete/);
+  assert.match(rules, /- apiGroups:\n\s+- ""\n\s+resources:\n\s+- configmaps\n\s+verbs:\n\s+- list\n\s+- get\n\s+- delete/);
   assert.match(rules, /- apiGroups:\n\s+- batch\n\s+resources:\n\s+- cronjobs\n\s+verbs:\n\s+- list\n/);
   assert.match(result.stdout, /# NOTE: NOT GRANTED \(needs broad access\): policy all has kinds: \["\*"\]/);
   assert.doesNotMatch(rules, /\*/);
@@ -241,4 +241,45 @@ test("-n narrows resource reads to those namespaces (cluster-scoped kinds not re
     const lists = server.requests.filter((r) => r.method === "GET" && /configmaps|clusterroles|pods/.test(r.path)).map((r) => r.path);
     assert.ok(lists.length > 0 && lists.every((p) => p.includes("/namespaces/kube-system/")), lists.join("\n"));
   });
+});
+
+test("resources sweep: a fresh look before every delete — protected, replaced or no longer expired meanwhile is not deleted", async () => {
+  const now = Date.now();
+  const widget = (name: string, age: number) => buildObject("example.com/v1", "Widget", name, { now, age, annotations: { "janitor/ttl": "1h" } });
+  const key = (name: string) => `example.com/widgets/apps/${name}`;
+  let changed = false;
+  const server: FakeApiServer = await startFakeApiServer({
+    namespaces: [buildNamespace("apps")],
+    customResources: [WIDGETS],
+    objects: [widget("w-a", hours(5)), widget("w-b", hours(4)), widget("w-c", hours(3)), widget("w-d", hours(2))],
+    // After the first delete, before the next turn: the world changes under the paced sweep.
+    intercept: (req) => {
+      if (changed || req.method !== "DELETE") return false;
+      changed = true;
+      server.objects.get(key("w-b"))!.metadata!.annotations!["kube-sweeper.io/protect"] = "true";
+      server.objects.get(key("w-c"))!.metadata!.uid = "11111111-2222-3333-4444-555555555555";
+      server.objects.get(key("w-d"))!.metadata!.annotations!["janitor/ttl"] = "forever";
+      return false;
+    },
+  });
+  try {
+    const config = writeConfig(`
+settings: {waitBetweenActions: 0, lock: {enabled: false}}
+policies:
+  - {name: ttl, target: resources, match: {kinds: [widgets.example.com]}, when: {ttl: forever}, action: delete}
+`);
+    const result = await runCli(["sweep", "-o", "json", "-c", config, "--kubeconfig", server.kubeconfig()]);
+    assert.equal(result.code, 0, result.stderr);
+    const report = parseReport(result.stdout);
+    const outcome = Object.fromEntries(report.actions.map((a) => [a.target.name, `${a.status}: ${a.detail}`]));
+    assert.match(outcome["w-a"]!, /^done/);
+    assert.match(outcome["w-b"]!, /^skipped: protected now: annotated kube-sweeper.io\/protect=true/);
+    assert.match(outcome["w-c"]!, /^conflict: the object was replaced/);
+    assert.match(outcome["w-d"]!, /^skipped: no longer holds: .*forever/);
+    // Only w-a was deleted; the others are still there.
+    assert.deepEqual(server.requests.filter((r) => r.method === "DELETE").map((r) => r.path.split("/").pop()), ["w-a"]);
+    assert.ok(server.objects.has(key("w-b")) && server.objects.has(key("w-c")) && server.objects.has(key("w-d")));
+  } finally {
+    await server.close();
+  }
 });

@@ -1,4 +1,4 @@
-// What resource policies need from RBAC: list (and delete, which is their only action) per group
+// What resource policies need from RBAC: list (and get and delete, for their only action) per group
 // and resource, never a wildcard. `kinds: ["*"]` cannot be enumerated without a cluster: it is
 // named in a comment of the generated RBAC for a person to decide, never granted silently.
 import type { ResourcePolicy } from "../../config/schema.ts";
@@ -24,7 +24,8 @@ export function resourcePermissions(policies: ResourcePolicy[], add: AddPermissi
       const dot = name.indexOf(".");
       const [resource, group] = known ? [known.resource, known.group] : dot > 0 ? [name.slice(0, dot).toLowerCase(), name.slice(dot + 1)] : [name.toLowerCase(), ""];
       add(group, resource, ["list"], `resources: read ${name}`);
-      add(group, resource, ["delete"], `resources: delete ${name}`, { actions: ["deleteResource"], forResource: `${group}/${resource}` });
+      // get: the object is read again just before its delete (the fresh look).
+      add(group, resource, ["get", "delete"], `resources: read again and delete ${name}`, { actions: ["deleteResource"], forResource: `${group}/${resource}` });
     }
     if (p.when.unused) {
       add("", "pods", ["list"], "unused: references from pods");
@@ -33,6 +34,9 @@ export function resourcePermissions(policies: ResourcePolicy[], add: AddPermissi
       }
       add("", "serviceaccounts", ["list"], "unused: secrets named by service accounts");
     }
-    if (p.match.namespaceSelector) add("", "namespaces", ["list"], "read namespaces", { clusterScoped: true });
+    if (p.match.namespaceSelector) {
+      add("", "namespaces", ["list"], "read namespaces", { clusterScoped: true });
+      add("", "namespaces", ["get"], "the target's namespace is read again before acting", { clusterScoped: true, actions: ["deleteResource"] });
+    }
   }
 }
