@@ -14,6 +14,7 @@ import { registerImages } from "./commands/images.ts";
 import { VERSION } from "./version.ts";
 import { DEFAULT_BURST, DEFAULT_QPS } from "./cluster/api-policy.ts";
 import { DEFAULT_RETRY } from "./core/retry.ts";
+import { OUTPUT_FORMATS } from "./report/formats.ts";
 
 function buildProgram(io: Io, run: (code: Promise<ExitCode>) => void): Command {
   const program = new Command("kube-sweeper")
@@ -23,7 +24,7 @@ function buildProgram(io: Io, run: (code: Promise<ExitCode>) => void): Command {
     .option("--kubeconfig <file>", "kubeconfig file (default KUBECONFIG, ~/.kube/config, in-cluster)")
     .option("--context <name>", "kubeconfig context")
     .option("-n, --namespace <ns>", "narrow the scope to this namespace (repeatable)", (value: string, prev: string[] = []) => [...prev, value])
-    .addOption(new Option("-o, --output <format>", "report format (default: table on a terminal, json otherwise)").choices(["table", "json"]))
+    .addOption(new Option("-o, --output <format>", "report format (default: table on a terminal, json otherwise)").choices(OUTPUT_FORMATS))
     .option("--snapshot <file>", "read the cluster from `kubectl get pods,nodes,namespaces -A -o json` output (plan/explain)")
     .addOption(new Option("--log-format <format>", "log format on stderr").choices(["text", "json"]).default("text"))
     .addOption(new Option("--log-level <level>", "log level").choices(LOG_LEVELS).default("info"))

@@ -16,6 +16,7 @@ import { readLiveView } from "../cluster/live.ts";
 import { readSnapshot } from "../cluster/snapshot.ts";
 import type { ClusterView, ReadScope } from "../cluster/view.ts";
 import type { ProtectionContext } from "../plan/protections.ts";
+import type { OutputFormat } from "../report/formats.ts";
 
 export interface Io {
   stdout: (text: string) => void;
@@ -30,7 +31,7 @@ export interface GlobalOptions {
   kubeconfig?: string;
   context?: string;
   namespace?: string[];
-  output?: "table" | "json";
+  output?: OutputFormat;
   snapshot?: string;
   logFormat: "text" | "json";
   logLevel: LogLevel;
@@ -46,7 +47,7 @@ export function makeLogger(options: GlobalOptions, io: Io): Logger {
   return createLogger(options.logFormat, options.logLevel, io.stderr);
 }
 
-export function outputFormat(options: GlobalOptions, io: Io): "table" | "json" {
+export function outputFormat(options: GlobalOptions, io: Io): OutputFormat {
   return options.output ?? (io.stdoutIsTTY ? "table" : "json");
 }
 

@@ -6,7 +6,9 @@ import { evaluateSidecarPolicy } from "../policies/sidecars/evaluate.ts";
 import { blockersOf, podBlockers } from "../plan/choose.ts";
 import { podProtections } from "../plan/protections.ts";
 import { namespaceProtections } from "../plan/namespace-protections.ts";
-import { makeLogger, outputFormat, selfPod, type GlobalOptions, type Io } from "./context.ts";
+import { makeLogger, selfPod, type GlobalOptions, type Io } from "./context.ts";
+import { printResult } from "../report/print.ts";
+import { resourceName } from "../report/table.ts";
 import { prepare, type Prepared } from "./prepare.ts";
 
 export function registerExplain(program: Command, io: Io, run: (code: Promise<ExitCode>) => void): void {
@@ -33,8 +35,9 @@ export interface Explanation {
 type Target = { kind: "Pod"; namespace: string; name: string } | { kind: "Namespace"; name: string };
 
 function parseTarget(text: string): Target {
-  const parts = text.split("/");
-  if (parts.length !== 2 || !parts[0] || !parts[1]) throw new UsageError(`explain: expected <namespace>/<pod> or namespace/<name>, got ${JSON.stringify(text)}`);
+  // `pod/<namespace>/<name>` too: what `-o name` prints can be passed straight back.
+  const parts = text.startsWith("pod/") ? text.split("/").slice(1) : text.split("/");
+  if (parts.length !== 2 || !parts[0] || !parts[1]) throw new UsageError(`explain: expected <namespace>/<pod>, pod/<namespace>/<pod> or namespace/<name>, got ${JSON.stringify(text)}`);
   return parts[0] === "namespace" ? { kind: "Namespace", name: parts[1] } : { kind: "Pod", namespace: parts[0], name: parts[1] };
 }
 
@@ -44,7 +47,7 @@ async function explainCommand(text: string, options: GlobalOptions, io: Io): Pro
   // The whole scope is read, not just the target: limits depend on every other target.
   const prepared = await prepare({ options, io, log, ...(target.kind === "Pod" ? { find: { namespace: target.namespace, name: target.name } } : {}) });
   const explanation = target.kind === "Pod" ? explainPod(prepared, target, io) : explainNamespace(prepared, target, io, options);
-  io.stdout(outputFormat(options, io) === "json" ? `${JSON.stringify(explanation, null, 2)}\n` : renderExplanation(explanation));
+  printResult({ value: explanation, text: () => renderExplanation(explanation), names: () => [resourceName(explanation.target)] }, options, io);
   return EXIT.ok;
 }
 

@@ -92,7 +92,7 @@ test("the entrypoint without node_modules: --version, plan over a snapshot, and 
       child.on("close", () => clearInterval(poll));
     });
     assert.equal(interrupted.code, 4, interrupted.stderr);
-    assert.match(interrupted.stdout, /"interrupted": "SIGTERM received"/);
+    assert.equal((JSON.parse(interrupted.stdout) as { interrupted?: string }).interrupted, "SIGTERM received");
     assert.equal(server.pods.size, 1);
   } finally {
     await server.close();

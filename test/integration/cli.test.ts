@@ -211,9 +211,10 @@ test("sweep --dry-run (client) sends no write; the table says DRY-RUN first and 
     assert.equal(writes(s).length, 0);
     const lines = result.stdout.trim().split("\n");
     assert.match(lines[0]!, /^DRY-RUN \(client\)/);
-    const rows = lines.filter((l) => l.includes("apps/"));
+    const rows = lines.filter((l) => l.includes("pod/apps/"));
     assert.equal(rows.length, 3);
-    assert.ok(rows.every((r) => r.includes("DRY-RUN would-do")), rows.join("\n"));
+    // The STATUS column (the first word of the row) carries the dry run on every row.
+    assert.ok(rows.every((r) => r.split(/\s+/)[0] === "DRY-RUN:would-do"), rows.join("\n"));
   }));
 
 test("blast radius: more targets than abortIfMoreThan.count -> exit 3 and no write", () =>
