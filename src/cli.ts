@@ -17,7 +17,7 @@ import { DEFAULT_RETRY } from "./core/retry.ts";
 import { OUTPUT_FORMATS } from "./report/formats.ts";
 
 function buildProgram(io: Io, run: (code: Promise<ExitCode>) => void): Command {
-  const program = new Command("kube-sweeper")
+  const program = new Command(io.programName ?? "kube-sweeper")
     .description("Sweeps a Kubernetes cluster once and exits: plan, then act on pod and namespace policies.")
     .version(VERSION, "--version")
     .option("-c, --config <file>", "config file (default ./kube-sweeper.yaml, env KUBE_SWEEPER_CONFIG)")
@@ -49,7 +49,7 @@ function buildProgram(io: Io, run: (code: Promise<ExitCode>) => void): Command {
 
 export async function main(argv: string[], io: Io): Promise<ExitCode> {
   if (argv.length === 0) {
-    io.stderr("kube-sweeper: a command is required (plan, sweep, explain, validate, images, restore, manifests); see --help\n");
+    io.stderr(`${io.programName ?? "kube-sweeper"}: a command is required (plan, sweep, explain, validate, images, restore, manifests); see --help\n`);
     return EXIT.usage;
   }
   let pending: Promise<ExitCode> | undefined;
@@ -61,7 +61,7 @@ export async function main(argv: string[], io: Io): Promise<ExitCode> {
   try {
     await program.parseAsync(argv, { from: "user" });
     if (!pending) {
-      io.stderr(`kube-sweeper: a command is required (plan, sweep, explain, validate, images, restore, manifests); see --help\n`);
+      io.stderr(`${io.programName ?? "kube-sweeper"}: a command is required (plan, sweep, explain, validate, images, restore, manifests); see --help\n`);
       return EXIT.usage;
     }
     return await pending;
@@ -71,7 +71,7 @@ export async function main(argv: string[], io: Io): Promise<ExitCode> {
 }
 
 function reportError(error: unknown, io: Io): ExitCode {
-  const say = (line: string) => io.stderr(`kube-sweeper: ${line}\n`);
+  const say = (line: string) => io.stderr(`${io.programName ?? "kube-sweeper"}: ${line}\n`);
   if (error instanceof CommanderError) {
     if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return EXIT.ok;
     say(error.message.replace(/^error: /, ""));

@@ -24,6 +24,8 @@ export interface Io {
   env: NodeJS.ProcessEnv;
   stdoutIsTTY: boolean;
   stderrIsTTY: boolean;
+  /** How the user typed the command (`kubectl sweeper` through the kubectl plugin); default kube-sweeper. */
+  programName?: string;
 }
 
 export interface GlobalOptions {
