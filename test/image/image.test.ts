@@ -21,20 +21,23 @@ test("Dockerfile: multi-stage, every base image pinned to a version (no latest, 
   assert.ok(froms.length >= 2, "multi-stage");
   for (const from of froms) {
     const image = from.split(/\s+/)[1]!;
+    if (image === "scratch") continue;
     assert.match(image, /:(\d+\.\d+\.\d+)[-\w.]*$|@sha256:[0-9a-f]{64}$/, `${image} is not pinned`);
     assert.doesNotMatch(image, /:latest$/);
   }
 });
 
-test("Dockerfile: the runtime stage runs as a numeric non-root user, with an exec-form entrypoint and only dist/", () => {
+test("Dockerfile: the runtime stage is FROM scratch (distroless-style), runs as a numeric non-root user, with an exec-form entrypoint, and copies only the assembled root and dist/", () => {
   const runtime = stages.at(-1)!;
+  assert.match(runtime, /^scratch\n/);
   const user = /^USER\s+(\S+)/m.exec(runtime)?.[1];
   assert.match(user ?? "", /^[1-9]\d*(:\d+)?$/, `USER ${user}`);
   const entrypoint = /^ENTRYPOINT\s+(.+)$/m.exec(runtime)?.[1] ?? "";
-  assert.deepEqual(JSON.parse(entrypoint), ["node", "/app/dist/main.mjs"]);
+  assert.deepEqual(JSON.parse(entrypoint), ["/usr/local/bin/node", "/app/dist/main.mjs"]);
   const copies = runtime.split("\n").filter((l) => l.startsWith("COPY "));
-  assert.deepEqual(copies.map((c) => c.split(/\s+/).at(-2)), ["/src/package.json", "/src/dist"]);
-  assert.doesNotMatch(runtime, /node_modules|npm install|npm ci|RUN /, "the runtime stage installs nothing");
+  assert.deepEqual(copies.map((c) => c.split(/\s+/).at(-2)), ["/rootfs/", "/src/package.json", "/src/dist"]);
+  assert.doesNotMatch(runtime, /node_modules|npm install|npm ci|^RUN /m, "the runtime stage installs nothing");
+  assert.match(runtime, /^ENV .*HOME=\//m, "HOME set: os.homedir() throws without one");
 });
 
 test("Dockerfile and .dockerignore: no secrets baked in", () => {
