@@ -10,6 +10,7 @@ import { registerExplain } from "./commands/explain.ts";
 import { registerRestore } from "./commands/restore.ts";
 import { registerManifests } from "./commands/manifests.ts";
 import { registerImages } from "./commands/images.ts";
+import { complete, registerCompletion } from "./commands/completion.ts";
 
 import { VERSION } from "./version.ts";
 import { DEFAULT_BURST, DEFAULT_QPS } from "./cluster/api-policy.ts";
@@ -44,10 +45,17 @@ function buildProgram(io: Io, run: (code: Promise<ExitCode>) => void): Command {
   registerRestore(program, io, run);
   registerManifests(program, io, run);
   registerImages(program, io, run);
+  registerCompletion(program, io, run);
   return program;
 }
 
 export async function main(argv: string[], io: Io): Promise<ExitCode> {
+  // What the completion scripts call on TAB: never an error, never a cluster.
+  if (argv[0] === "__complete") {
+    const candidates = complete(buildProgram(io, () => {}), Number(argv[1]), argv.slice(2), io.env);
+    io.stdout(candidates.map((c) => `${c}\n`).join(""));
+    return EXIT.ok;
+  }
   if (argv.length === 0) {
     io.stderr(`${io.programName ?? "kube-sweeper"}: a command is required (plan, sweep, explain, validate, images, restore, manifests); see --help\n`);
     return EXIT.usage;
