@@ -21,7 +21,7 @@ const duration = z.unknown().transform((value, ctx) => {
     ctx.addIssue({ code: "custom", message: error.message });
     return z.NEVER;
   }
-});
+}).meta({ description: `a duration: ${DURATION_HINT}`, anyOf: [{ type: "string", minLength: 1 }, { type: "number", minimum: 0 }] });
 
 const count = z.number().int().min(0);
 
@@ -141,7 +141,7 @@ const namespaceConditions = z
         return z.NEVER;
       }
       return result.data;
-    }),
+    }).meta({ description: `a duration (${DURATION_HINT}) or "forever"`, anyOf: [{ type: "string", minLength: 1 }, { type: "number", minimum: 0 }] }),
     expires: z.boolean().optional(),
     podsSucceeded: z
       .strictObject({ selector: labelSelector.optional(), initialDelay: duration.default(0), allowNone: z.boolean().default(true) })
@@ -187,7 +187,8 @@ const namespaceAction = z
     if (action.scaleDown) return { kind: "scaleDown" as const, ...action.scaleDown, filters: undefined as ScaleFilter[] | undefined };
     if (action.webhook) return { kind: "webhook" as const, ...action.webhook };
     return { kind: "deleteNamespace" as const };
-  });
+  })
+  .meta({ alsoAccepts: { enum: ["deleteNamespace", "scaleDown"] } });
 
 const namespacePolicy = z.strictObject({
   name: policyName,
@@ -223,7 +224,8 @@ const terminateAction = z
     terminate.http
       ? { kind: "terminate" as const, via: "http" as const, http: terminate.http, timeout: terminate.timeout }
       : { kind: "terminate" as const, via: "exec" as const, command: terminate.exec ?? DEFAULT_TERMINATE_COMMAND, timeout: terminate.timeout },
-  );
+  )
+  .meta({ alsoAccepts: { const: "terminate" } });
 
 const sidecarPolicy = z.strictObject({
   name: policyName,
@@ -258,6 +260,7 @@ const imagePolicy = z.strictObject({
     .preprocess((value) => (value === "report" ? { report: {} } : value), z.strictObject({ report: z.strictObject({}).optional(), webhook: webhookSpec.optional() }))
     .refine((a) => (a.report ? 1 : 0) + (a.webhook ? 1 : 0) === 1, "exactly one of report, webhook is required")
     .transform((a) => (a.webhook ? { kind: "webhook" as const, ...a.webhook } : { kind: "report" as const }))
+    .meta({ alsoAccepts: { const: "report" } })
     .default({ kind: "report" }),
   schedule: schedule.optional(),
 });

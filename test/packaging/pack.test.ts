@@ -22,7 +22,7 @@ test("npm pack + npm install into an empty folder: only the package itself, smal
   const dir = mkdtempSync(join(tmpdir(), "ks-pack-"));
   const [packed] = JSON.parse(execFileSync("npm", ["pack", "--json", "--pack-destination", dir], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })) as { filename: string; size: number; files: { path: string }[] }[];
   const paths = packed!.files.map((f) => f.path);
-  assert.ok(paths.every((p) => /^(bin\/[\w-]+\.mjs|dist\/.*\.mjs|examples\/.*|package\.json|README\.md)$/.test(p)), `unexpected files: ${paths.join(", ")}`);
+  assert.ok(paths.every((p) => /^(bin\/[\w-]+\.mjs|dist\/.*\.mjs|examples\/.*|schema\/kube-sweeper\.schema\.json|package\.json|README\.md)$/.test(p)), `unexpected files: ${paths.join(", ")}`);
   for (const bin of Object.values(pkg.bin)) assert.ok(paths.includes(bin), `${bin} is not packed`);
 
   const app = join(dir, "app");
@@ -45,6 +45,9 @@ test("npm pack + npm install into an empty folder: only the package itself, smal
     assert.equal(r.status, 0, `${bin}: ${r.stderr}`);
     assert.equal(r.stdout.trim().split("\n").length, 4, r.stdout);
   }
+  // The examples' yaml-language-server modeline leads to the shipped schema in the installed package too.
+  const modeline = /\$schema=(\S+)/.exec(readFileSync(join(examples, "kube-sweeper.yaml"), "utf8"))?.[1];
+  assert.ok(modeline && existsSync(join(examples, modeline)), `modeline ${modeline}`);
   // A live command loads the Kubernetes client chunk too: refused for want of a kubeconfig, in one line.
   const live = spawnSync(join(app, "node_modules/.bin/kube-sweeper"), ["plan", "-c", join(examples, "kube-sweeper.yaml")], { cwd: app, env, encoding: "utf8" });
   assert.equal(live.status, 2);
