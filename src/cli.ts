@@ -11,6 +11,7 @@ import { registerRestore } from "./commands/restore.ts";
 import { registerManifests } from "./commands/manifests.ts";
 import { registerImages } from "./commands/images.ts";
 import { complete, registerCompletion } from "./commands/completion.ts";
+import { registerInit } from "./commands/init.ts";
 
 import { VERSION } from "./version.ts";
 import { DEFAULT_BURST, DEFAULT_QPS } from "./cluster/api-policy.ts";
@@ -46,6 +47,7 @@ function buildProgram(io: Io, run: (code: Promise<ExitCode>) => void): Command {
   registerManifests(program, io, run);
   registerImages(program, io, run);
   registerCompletion(program, io, run);
+  registerInit(program, io, run);
   return program;
 }
 
