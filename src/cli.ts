@@ -1,7 +1,7 @@
 // Builds the program and maps error types to exit codes; nothing else.
 import { Command, CommanderError, Option } from "commander";
 import { ClusterAccessError, BlastRadiusError, ConfigError, EXIT, UsageError, type ExitCode } from "./errors.ts";
-import { LOG_LEVELS } from "./core/log.ts";
+import { createLogger, LOG_LEVELS } from "./core/log.ts";
 import type { Io } from "./commands/context.ts";
 import { registerPlan } from "./commands/plan.ts";
 import { registerSweep } from "./commands/sweep.ts";
@@ -38,7 +38,8 @@ function buildProgram(io: Io, run: (code: Promise<ExitCode>) => void): Command {
     .addOption(new Option("--now <time>", "pin the run's clock (RFC 3339), for reproducible plans").hideHelp())
     .showHelpAfterError(false)
     .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: () => {} });
+    // writeErr only ever gets the help commander shows for a missing command: reportError says it in one line.
+    .configureOutput({ writeOut: io.stdout, writeErr: () => {}, outputError: () => {} });
   registerPlan(program, io, run);
   registerSweep(program, io, run);
   registerValidate(program, io, run);
@@ -51,7 +52,18 @@ function buildProgram(io: Io, run: (code: Promise<ExitCode>) => void): Command {
   return program;
 }
 
-export async function main(argv: string[], io: Io): Promise<ExitCode> {
+/**
+ * With --log-format json every stderr line is JSON, fatal errors included. Read from argv, as
+ * parsing may itself be what fails; progress lines (for a person at a terminal) are left out.
+ */
+function forJsonLogs(argv: string[], io: Io): Io {
+  const at = argv.lastIndexOf("--log-format");
+  if (!argv.includes("--log-format=json") && !(at >= 0 && argv[at + 1] === "json")) return io;
+  return { ...io, stderrIsTTY: false, fatal: (line, fields) => createLogger("json", "debug", io.stderr).error(line, fields) };
+}
+
+export async function main(argv: string[], plainIo: Io): Promise<ExitCode> {
+  const io = forJsonLogs(argv, plainIo);
   // What the completion scripts call on TAB: never an error, never a cluster.
   if (argv[0] === "__complete") {
     const candidates = complete(buildProgram(io, () => {}), Number(argv[1]), argv.slice(2), io.env);
@@ -59,7 +71,7 @@ export async function main(argv: string[], io: Io): Promise<ExitCode> {
     return EXIT.ok;
   }
   if (argv.length === 0) {
-    io.stderr(`${io.programName ?? "kube-sweeper"}: a command is required (plan, sweep, explain, validate, images, restore, manifests); see --help\n`);
+    fatalLine(io, "a command is required (plan, sweep, explain, validate, images, restore, manifests, init, completion); see --help");
     return EXIT.usage;
   }
   let pending: Promise<ExitCode> | undefined;
@@ -71,7 +83,7 @@ export async function main(argv: string[], io: Io): Promise<ExitCode> {
   try {
     await program.parseAsync(argv, { from: "user" });
     if (!pending) {
-      io.stderr(`${io.programName ?? "kube-sweeper"}: a command is required (plan, sweep, explain, validate, images, restore, manifests); see --help\n`);
+      fatalLine(io, "a command is required (plan, sweep, explain, validate, images, restore, manifests, init, completion); see --help");
       return EXIT.usage;
     }
     return await pending;
@@ -80,9 +92,18 @@ export async function main(argv: string[], io: Io): Promise<ExitCode> {
   }
 }
 
+function fatalLine(io: Io, line: string, fields?: Record<string, unknown>): void {
+  if (io.fatal) io.fatal(line, fields);
+  else io.stderr(`${io.programName ?? "kube-sweeper"}: ${line}\n`);
+}
+
 function reportError(error: unknown, io: Io): ExitCode {
-  const say = (line: string) => io.stderr(`${io.programName ?? "kube-sweeper"}: ${line}\n`);
+  const say = (line: string) => fatalLine(io, line);
   if (error instanceof CommanderError) {
+    if (error.code === "commander.help" && error.exitCode !== 0) {
+      say("a command is required (plan, sweep, explain, validate, images, restore, manifests, init, completion); see --help");
+      return EXIT.usage;
+    }
     if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return EXIT.ok;
     say(error.message.replace(/^error: /, ""));
     return EXIT.usage;
@@ -100,7 +121,11 @@ function reportError(error: unknown, io: Io): ExitCode {
     return EXIT.blastRadius;
   }
   // Unknown errors are bugs: say so in one line, keep the stack for --log-level debug.
-  say(`internal error: ${error instanceof Error ? error.message : String(error)}`);
-  if (process.env.KUBE_SWEEPER_DEBUG) io.stderr(`${(error as Error)?.stack ?? ""}\n`);
+  const stack = process.env.KUBE_SWEEPER_DEBUG ? (error as Error)?.stack ?? "" : undefined;
+  if (io.fatal) io.fatal(`internal error: ${error instanceof Error ? error.message : String(error)}`, stack === undefined ? undefined : { stack });
+  else {
+    say(`internal error: ${error instanceof Error ? error.message : String(error)}`);
+    if (stack !== undefined) io.stderr(`${stack}\n`);
+  }
   return EXIT.usage;
 }

@@ -26,6 +26,8 @@ export interface Io {
   stderrIsTTY: boolean;
   /** How the user typed the command (`kubectl sweeper` through the kubectl plugin); default kube-sweeper. */
   programName?: string;
+  /** Set with --log-format json: how a fatal error is written (one JSON line). */
+  fatal?: (line: string, fields?: Record<string, unknown>) => void;
 }
 
 export interface GlobalOptions {

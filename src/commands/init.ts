@@ -3,7 +3,7 @@ import { existsSync, realpathSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import type { Command } from "commander";
 import { EXIT, UsageError, type ExitCode } from "../errors.ts";
-import type { GlobalOptions, Io } from "./context.ts";
+import { makeLogger, type GlobalOptions, type Io } from "./context.ts";
 
 export function registerInit(program: Command, io: Io, run: (code: Promise<ExitCode>) => void): void {
   program
@@ -46,7 +46,7 @@ async function initCommand(options: GlobalOptions, flags: { stdout?: boolean }, 
   } catch (error) {
     throw new UsageError(`cannot write ${target}: ${(error as Error).message}`);
   }
-  io.stderr(`wrote ${target}; next: kube-sweeper plan${options.config ? ` -c ${options.config}` : ""}   (a plan never writes)\n`);
+  makeLogger(options, io).info(`wrote ${target}; next: kube-sweeper plan${options.config ? ` -c ${options.config}` : ""}   (a plan never writes)`);
   return EXIT.ok;
 }
 

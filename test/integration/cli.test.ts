@@ -507,6 +507,9 @@ test("--metrics-file: the bundled CLI writes the run's metrics atomically", () =
     const result = await runCli(["sweep", "-o", "json", "-c", CONFIG, "--kubeconfig", s.kubeconfig(), "--metrics-file", file]);
     assert.equal(result.code, 0, result.stderr);
     const text = readFileSync(file, "utf8");
-    assert.match(text, /^kube_sweeper_actions_total\{policy="crash-looping",action="delete",status="done"\} 2$/m);
+    assert.match(text, /^kube_sweeper_last_run_actions\{policy="crash-looping",action="delete",status="done"\} 2$/m);
     assert.match(text, /^kube_sweeper_last_exit_code 0$/m);
+    // The bundled CLI knows its version (from package.json) for build_info.
+    const version = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version as string;
+    assert.match(text, new RegExp(`^kube_sweeper_build_info\\{version="${version.replaceAll(".", "\\.")}",node_version="[\\d.]+"\\} 1$`, "m"));
   }));
