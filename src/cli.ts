@@ -12,6 +12,7 @@ import { registerManifests } from "./commands/manifests.ts";
 import { registerImages } from "./commands/images.ts";
 import { complete, registerCompletion } from "./commands/completion.ts";
 import { registerInit } from "./commands/init.ts";
+import { addExamples } from "./commands/help-examples.ts";
 
 import { VERSION } from "./version.ts";
 import { DEFAULT_BURST, DEFAULT_QPS } from "./cluster/api-policy.ts";
@@ -20,7 +21,7 @@ import { OUTPUT_FORMATS } from "./report/formats.ts";
 
 function buildProgram(io: Io, run: (code: Promise<ExitCode>) => void): Command {
   const program = new Command(io.programName ?? "kube-sweeper")
-    .description("Sweeps a Kubernetes cluster once and exits: plan, then act on pod and namespace policies.")
+    .description("Sweeps a Kubernetes cluster once and exits: plan, then act on pod, namespace, sidecar and image policies.")
     .version(VERSION, "--version")
     .option("-c, --config <file>", "config file (default ./kube-sweeper.yaml, env KUBE_SWEEPER_CONFIG)")
     .option("--kubeconfig <file>", "kubeconfig file (default KUBECONFIG, ~/.kube/config, in-cluster)")
@@ -39,7 +40,9 @@ function buildProgram(io: Io, run: (code: Promise<ExitCode>) => void): Command {
     .showHelpAfterError(false)
     .exitOverride()
     // writeErr only ever gets the help commander shows for a missing command: reportError says it in one line.
-    .configureOutput({ writeOut: io.stdout, writeErr: () => {}, outputError: () => {} });
+    .configureOutput({ writeOut: io.stdout, writeErr: () => {}, outputError: () => {} })
+    // Each command's --help lists the global flags it takes too (commands inherit this setting).
+    .configureHelp({ showGlobalOptions: true });
   registerPlan(program, io, run);
   registerSweep(program, io, run);
   registerValidate(program, io, run);
@@ -49,6 +52,7 @@ function buildProgram(io: Io, run: (code: Promise<ExitCode>) => void): Command {
   registerImages(program, io, run);
   registerCompletion(program, io, run);
   registerInit(program, io, run);
+  addExamples(program, io.programName ?? "kube-sweeper");
   return program;
 }
 

@@ -20,11 +20,6 @@ export function registerCompletion(program: Command, io: Io, run: (code: Promise
     .command("completion")
     .addArgument(new Argument("<shell>", "bash, zsh or fish").choices(SHELLS))
     .description("print a shell completion script (commands, flags, -o values, kubeconfig contexts, explain targets from --snapshot)")
-    .addHelpText("after", `
-Examples:
-  source <(kube-sweeper completion bash)                 # this shell; add the line to ~/.bashrc to keep it
-  kube-sweeper completion zsh > "\${fpath[1]}/_kube-sweeper"   # zsh, with compinit
-  kube-sweeper completion fish > ~/.config/fish/completions/kube-sweeper.fish`)
     .action((shell: Shell) => {
       io.stdout(SCRIPTS[shell]);
       run(Promise.resolve(EXIT.ok));

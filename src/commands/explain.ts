@@ -14,7 +14,7 @@ import { prepare, type Prepared } from "./prepare.ts";
 export function registerExplain(program: Command, io: Io, run: (code: Promise<ExitCode>) => void): void {
   program
     .command("explain")
-    .argument("<target>", "<namespace>/<pod> or namespace/<name>")
+    .argument("<target>", "<namespace>/<pod> (or pod/<namespace>/<pod>, as -o name prints it) or namespace/<name>")
     .description("for one pod or namespace: every policy, each condition with its numbers, the protections and limits that applied")
     .action((target: string, _flags: unknown, command: Command) => run(explainCommand(target, command.optsWithGlobals<GlobalOptions>(), io)));
 }

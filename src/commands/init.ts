@@ -10,11 +10,6 @@ export function registerInit(program: Command, io: Io, run: (code: Promise<ExitC
     .command("init")
     .description("write a commented starter config (./kube-sweeper.yaml, or -c FILE); never overwrites")
     .option("--stdout", "print it instead of writing a file")
-    .addHelpText("after", `
-Examples:
-  kube-sweeper init                       # writes ./kube-sweeper.yaml
-  kube-sweeper init -c ops/sweeper.yaml   # somewhere else
-  kube-sweeper init --stdout | less`)
     .action((flags: { stdout?: boolean }, command: Command) => run(initCommand(command.optsWithGlobals<GlobalOptions>(), flags, io)));
 }
 
