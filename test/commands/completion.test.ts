@@ -39,7 +39,7 @@ const kubeconfigs = () => {
 };
 
 const cases: [string, string[], Record<string, string>?][] = [
-  ["kube-sweeper ", ["plan", "sweep", "validate", "explain", "restore", "manifests", "images", "completion"]],
+  ["kube-sweeper ", ["plan", "sweep", "validate", "explain", "restore", "manifests", "images", "completion", "init"]],
   ["kube-sweeper ex", ["explain"]],
   ["kube-sweeper plan -o ", ["table", "wide", "json", "yaml", "name", "markdown"]],
   ["kube-sweeper sweep --output ya", ["yaml"]],
