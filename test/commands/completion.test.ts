@@ -68,11 +68,34 @@ test("completion: an unknown shell is one line and exit 2", () => {
   assert.match(r.stderr, /^kube-sweeper: .*'tcsh' is invalid.*Allowed choices are bash, zsh, fish\.\n$/);
 });
 
-for (const shell of ["zsh", "fish"]) {
-  const found = spawnSync("sh", ["-c", `command -v ${shell}`]).status === 0;
-  test(`the ${shell} script parses (${shell} -n)`, { skip: found ? false : `${shell} is not installed here; only bash is exercised for real` }, () => {
-    const script = spawnSync(join(binDir, "kube-sweeper"), ["completion", shell], { env: { PATH: `${binDir}:/usr/bin:/bin`, HOME: home }, encoding: "utf8" }).stdout;
-    const r = spawnSync(shell, ["-n"], { input: script, encoding: "utf8" });
+const has = (shell: string) => spawnSync("sh", ["-c", `command -v ${shell}`]).status === 0;
+const env = { PATH: `${binDir}:/usr/bin:/bin`, HOME: home };
+const few: [string, string[]][] = [
+  ["kube-sweeper pl", ["plan"]],
+  ["kube-sweeper plan -o y", ["yaml"]],
+  ["kube-sweeper sweep --dry", ["--dry-run"]],
+  ["kube-sweeper plan -c examples/kube", ["examples/kube-sweeper.yaml"]],
+];
+
+test("fish: the script, sourced by fish, completes through `complete -C`", { skip: has("fish") ? false : "fish is not installed (.ci/run installs it)" }, () => {
+  for (const [line, expected] of few) {
+    const r = spawnSync("fish", ["--no-config", "-c", `kube-sweeper completion fish | source; complete -C '${line}'`], { cwd: root, env, encoding: "utf8" });
     assert.equal(r.status, 0, r.stderr);
-  });
-}
+    assert.deepEqual(r.stdout.split("\n").filter(Boolean).map((l) => l.split("\t")[0]), expected, line);
+  }
+});
+
+test("zsh: the script's function, run by zsh with words/CURRENT as the completion system sets them, offers the same", { skip: has("zsh") ? false : "zsh is not installed (.ci/run installs it)" }, () => {
+  for (const [line, expected] of few) {
+    const words = line.split(" ");
+    // compadd and _files are the completion system's; here they print what they would offer.
+    const script = `compdef() { :; }; compadd() { [[ $1 == -- ]] && shift; print -l -- "$@"; }; _files() { print -l -- \${words[CURRENT]}*(N) }
+source <(kube-sweeper completion zsh)
+words=(${words.map((w) => `'${w}'`).join(" ")}); CURRENT=${words.length}
+_kube_sweeper`;
+    const r = spawnSync("zsh", ["-f", "-c", script], { cwd: root, env, encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    const offered = r.stdout.split("\n").filter(Boolean).filter((c) => c.startsWith(words.at(-1)!));
+    assert.deepEqual(offered, expected, line);
+  }
+});
