@@ -1,6 +1,7 @@
-// No Docker engine runs here, so the image is checked two ways: the Dockerfile's structure, and
-// the built CLI run exactly as the image's entrypoint would run it (only dist/ and package.json,
-// no node_modules), including a sweep through the Kubernetes client and SIGTERM.
+// The fast tier's checks of the image: the Dockerfile's structure, and the built CLI run exactly
+// as the image's entrypoint runs it (only dist/ and package.json, no node_modules), including a
+// sweep through the Kubernetes client and SIGTERM. The image itself is built and run against a
+// real control plane by the image tier (test/image/build-and-run.sh, test/image/image.e2e.ts).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
