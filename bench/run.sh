@@ -10,6 +10,8 @@ if [ ! -x /usr/bin/time ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get install -y -qq time >/dev/null 2>&1 || { apt-get update -qq >/dev/null && apt-get install -y -qq time >/dev/null; }
 fi
+# `npm run bench -- regex`: the pattern benchmark alone, which needs no control plane.
+if [ "${1:-}" = regex ]; then exec node bench/regex.ts; fi
 bash test/registry/install.sh
 [ "${KS_BENCH_KEEP:-}" = 1 ] || trap 'bash test/e2e/cluster/down.sh' EXIT
 bash test/e2e/cluster/up.sh

@@ -33,6 +33,10 @@ const lightKubeConfig = {
   },
 };
 
+// The linear-time pattern engine, required by src/core/safe-regex.ts only when a config has a
+// pattern, so a run without patterns never loads it.
+await build({ ...shared, banner: {}, format: "cjs", entryPoints: { "pattern-engine": "re2js" }, outdir: "dist/chunks", outExtension: { ".js": ".cjs" } });
+
 await build({
   ...shared,
   entryPoints: { main: "src/main.ts" },
@@ -40,5 +44,5 @@ await build({
   outdir: "dist",
   splitting: true,
   chunkNames: "chunks/[name]-[hash]",
-  define: { KUBE_SWEEPER_VERSION: JSON.stringify(version) },
+  define: { KUBE_SWEEPER_VERSION: JSON.stringify(version), KUBE_SWEEPER_PATTERN_ENGINE: JSON.stringify("./pattern-engine.cjs") },
 });

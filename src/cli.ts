@@ -1,5 +1,5 @@
 // Builds the program and maps error types to exit codes; nothing else.
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { ClusterAccessError, BlastRadiusError, ConfigError, EXIT, UsageError, type ExitCode } from "./errors.ts";
 import { createLogger, LOG_LEVELS } from "./core/log.ts";
 import type { Io } from "./commands/context.ts";
@@ -19,13 +19,21 @@ import { DEFAULT_BURST, DEFAULT_QPS } from "./cluster/api-policy.ts";
 import { DEFAULT_RETRY } from "./core/retry.ts";
 import { OUTPUT_FORMATS } from "./report/formats.ts";
 
+// As kubectl: one file, never a list (KUBECONFIG is for merging several).
+function oneKubeconfig(value: string, previous: string | undefined): string {
+  if (previous !== undefined) throw new InvalidArgumentError("given more than once; it takes one file (list several in KUBECONFIG to merge them)");
+  return value;
+}
+
 function buildProgram(io: Io, run: (code: Promise<ExitCode>) => void): Command {
   const program = new Command(io.programName ?? "kube-sweeper")
     .description("Sweeps a Kubernetes cluster once and exits: plan, then act on pod, namespace, sidecar and image policies.")
     .version(VERSION, "--version")
     .option("-c, --config <file>", "config file (default ./kube-sweeper.yaml, env KUBE_SWEEPER_CONFIG)")
-    .option("--kubeconfig <file>", "kubeconfig file (default KUBECONFIG, ~/.kube/config, in-cluster)")
-    .option("--context <name>", "kubeconfig context")
+    .option("--kubeconfig <file>", "the one kubeconfig file to use (default: KUBECONFIG's files merged as kubectl does, ~/.kube/config, in-cluster)", oneKubeconfig)
+    .option("--context <name>", "kubeconfig context (default: current-context)")
+    .option("--cluster <name>", "kubeconfig cluster, replacing the context's")
+    .option("--user <name>", "kubeconfig user, replacing the context's")
     .option("-n, --namespace <ns>", "narrow the scope to this namespace (repeatable)", (value: string, prev: string[] = []) => [...prev, value])
     .addOption(new Option("-o, --output <format>", "report format (default: table on a terminal, json otherwise)").choices(OUTPUT_FORMATS))
     .option("--snapshot <file>", "read the cluster from `kubectl get pods,nodes,namespaces -A -o json` output (plan/explain)")
@@ -84,6 +92,11 @@ export async function main(argv: string[], plainIo: Io): Promise<ExitCode> {
     // Handled below, after parsing returns; never an unhandled rejection meanwhile.
     code.catch(() => undefined);
   });
+  // Commander prints the whole help on stderr for `help <unknown>`, and exits 0.
+  if (argv[0] === "help" && argv[1] !== undefined && !argv[1].startsWith("-") && !program.commands.some((c) => c.name() === argv[1])) {
+    fatalLine(io, `unknown command ${JSON.stringify(argv[1])} (plan, sweep, explain, validate, images, restore, manifests, init, completion); see --help`);
+    return EXIT.usage;
+  }
   try {
     await program.parseAsync(argv, { from: "user" });
     if (!pending) {
@@ -99,6 +112,20 @@ export async function main(argv: string[], plainIo: Io): Promise<ExitCode> {
 function fatalLine(io: Io, line: string, fields?: Record<string, unknown>): void {
   if (io.fatal) io.fatal(line, fields);
   else io.stderr(`${io.programName ?? "kube-sweeper"}: ${line}\n`);
+}
+
+const EXIT_MEANINGS: Record<ExitCode, string> = {
+  0: "completed",
+  1: "at least one action failed",
+  2: "usage, config or cluster-access error: nothing was done",
+  3: "the blast-radius guard refused the plan: nothing was done",
+  4: "interrupted",
+  5: "findings",
+};
+
+/** One phrase per exit code, for the line that replaces a report nobody could read. */
+export function exitMeaning(code: ExitCode): string {
+  return EXIT_MEANINGS[code];
 }
 
 function reportError(error: unknown, io: Io): ExitCode {

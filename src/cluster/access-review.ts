@@ -30,6 +30,7 @@ export async function missingPermissions(kc: KubeConfig, checks: { permission: P
 }
 
 export function describeDenied(d: Denied): string {
-  const group = d.permission.group ? `.${d.permission.group}` : "";
+  // "create events (events.k8s.io)": the API group in brackets, as a reader would say it.
+  const group = d.permission.group ? ` (${d.permission.group})` : "";
   return `${d.permission.verb} ${d.permission.resource}${group}${d.namespace ? ` in namespace ${d.namespace}` : " (cluster-wide)"} (${d.permission.why})`;
 }

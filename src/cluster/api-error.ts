@@ -25,12 +25,17 @@ export function isDisruptionBudget(error: ApiError): boolean {
   return error.code === 429 && (error.causes.includes("DisruptionBudget") || /disruption budget/i.test(error.message));
 }
 
+/** The reason of an ApiError for a 200 answer to a list that is not a list of objects. */
+export const MALFORMED_LIST = "MalformedList";
+
 // Certificate problems do not go away on retry.
 const TLS_FAILURE = /certificate|self[- ]signed|CERT_|ERR_TLS|UNABLE_TO_VERIFY/i;
 
 /** Overload (429), server errors (5xx) and no answer at all may pass; anything else will not. */
 export function transient(error: unknown): Transient {
   const e = toApiError(error);
+  // A proxy or an overloaded server answering junk: read again, as after any failed read.
+  if (e.reason === MALFORMED_LIST) return { retryable: true };
   if (e.code === 0) return { retryable: !TLS_FAILURE.test(e.message) && e.reason !== "BadResponse" };
   if (e.code === 429) return { retryable: !isDisruptionBudget(e), retryAfterMs: e.retryAfterMs };
   if (e.code >= 500 && e.code !== 501) return { retryable: true, retryAfterMs: e.retryAfterMs };

@@ -3,7 +3,7 @@
 // setting an absolute value). The run's deadline and SIGTERM bound every retry wait.
 import type { Logger } from "../core/log.ts";
 import { tokenBucket, type RateLimiter } from "../core/rate-limit.ts";
-import { withRetries, type RetryPolicy } from "../core/retry.ts";
+import { retryAfterCapMs, withRetries, type RetryPolicy } from "../core/retry.ts";
 import { ApiError, toApiError, transient } from "./api-error.ts";
 
 export interface ApiSettings {
@@ -22,20 +22,35 @@ export interface ApiPolicy {
   readonly limiter: RateLimiter;
   /** Calls (each attempt already throttled by its transport) and retries transient failures. */
   retrying<T>(what: string, call: () => Promise<T>): Promise<T>;
-  /** From now on no retry waits past deadlineAt, and an interruption ends any wait. */
+  /** From now on no retry waits past deadlineAt, and an interruption ends any wait and request. */
   bound(deadlineAt: number | undefined, signal: AbortSignal | undefined): void;
+  /** The run's cancellation (SIGTERM, SIGINT, --deadline, a lost lock), once bound. */
+  readonly signal: AbortSignal | undefined;
+  /** What one request may take: the request timeout, cut short by the run's cancellation. */
+  requestSignal(timeoutMs?: number): AbortSignal;
+  /** The same limits without the run's cancellation: for releasing the lock after an interruption. */
+  detached(): ApiPolicy;
   /** The one connection pool of the run's client calls (see client-options.ts). */
   connections: { pool?: unknown };
 }
 
-export function apiPolicy(settings: ApiSettings, log?: Logger): ApiPolicy {
-  const limiter = tokenBucket(settings.qps, settings.burst);
+export function apiPolicy(settings: ApiSettings, log?: Logger, shared?: { limiter: RateLimiter; connections: { pool?: unknown } }): ApiPolicy {
+  const limiter = shared?.limiter ?? tokenBucket(settings.qps, settings.burst);
+  const connections = shared?.connections ?? {};
   let deadlineAt: number | undefined;
   let signal: AbortSignal | undefined;
   return {
-    connections: {},
+    connections,
     timeoutMs: settings.timeoutMs,
     limiter,
+    get signal() {
+      return signal;
+    },
+    requestSignal(timeoutMs = settings.timeoutMs) {
+      const timeout = AbortSignal.timeout(timeoutMs);
+      return signal ? AbortSignal.any([timeout, signal]) : timeout;
+    },
+    detached: () => apiPolicy(settings, log, { limiter, connections }),
     async retrying(what, call) {
       let attempts = 0;
       try {
@@ -47,7 +62,13 @@ export function apiPolicy(settings: ApiSettings, log?: Logger): ApiPolicy {
           transient,
           settings.retry,
           { deadlineAt, signal },
-          (error, retry, delay) => log?.warn(`${what}: ${describe(error)}; retry ${retry} of ${settings.retry.attempts - 1} in ${delay} ms`),
+          (error, retry, delay, asked) =>
+            log?.warn(
+              `${what}: ${describe(error)}; retry ${retry} of ${settings.retry.attempts - 1} in ${delay} ms${
+                // Said, not silently shortened: the server asked for longer than a run waits.
+                asked !== undefined ? ` (the server's Retry-After ${Math.round(asked / 1000)}s is longer than the ${retryAfterCapMs(settings.retry)}ms cap)` : ""
+              }`,
+            ),
         );
       } catch (error) {
         if (attempts <= 1) throw error;

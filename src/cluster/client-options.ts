@@ -26,9 +26,9 @@ export function callOptions(Observable: typeof ObservableType, api: ApiPolicy, c
             api.connections.pool ??= own;
             ctx.setDispatcher(api.connections.pool as never);
           }
-          // The timeout starts once the limiter lets the request go.
+          // The timeout starts once the limiter lets the request go; the run's cancellation ends it too.
           const ready = api.limiter.take().then(() => {
-            ctx.setSignal(AbortSignal.timeout(api.timeoutMs));
+            ctx.setSignal(api.requestSignal(api.timeoutMs));
             return ctx;
           });
           return new Observable(ready);

@@ -9,6 +9,7 @@ import { toApiError } from "./api-error.ts";
 import { microTime } from "../core/clock.ts";
 
 export const REPORTING_CONTROLLER = "kube-sweeper.io/kube-sweeper";
+export const EVENTS_NAMESPACE_FOR_CLUSTER_SCOPED = "kube-system";
 
 const REASONS: Record<ActionKind, { reason: string; action: string }> = {
   delete: { reason: "SweptPod", action: "Delete" },
@@ -31,8 +32,10 @@ export async function createEventRecorder(kc: KubeConfig, policy: ApiPolicy, clo
     const failed = action.status === "failed";
     const { reason, action: verb } = REASONS[action.action];
     const pod = action.target.kind === "Pod";
-    // An Event for a cluster-scoped object (a Namespace) goes in the default namespace.
-    const namespace = pod ? action.target.namespace : "default";
+    // An events.k8s.io/v1 Event (eventTime set) about a cluster-scoped object (a Namespace) must
+    // live in kube-system: v1.20's validation refuses any other namespace ("involvedObject.namespace:
+    // Invalid value: \"\": does not match event.namespace"). An Event about a pod lives with the pod.
+    const namespace = pod ? action.target.namespace : EVENTS_NAMESPACE_FOR_CLUSTER_SCOPED;
     const note = `${failed ? "failed: " : ""}policy ${action.policy}: ${action.reasons.join("; ")}${action.detail ? ` (${action.detail})` : ""}`.slice(0, 1000);
     try {
       await api.createNamespacedEvent(

@@ -1,11 +1,14 @@
 // Reads go as plain JSON through Node's http(s) with the kubeconfig's credentials: no model
 // classes to build per object, and one keep-alive connection for every page of a list. Lists are
-// split into items as they arrive (list-splitter.ts), so no page is ever held whole.
+// split into items as they arrive (list-splitter.ts), so no page is ever held whole; a 200 answer
+// that is not a list of objects is a read error, never an empty list.
 import http from "node:http";
 import https from "node:https";
-import type { KubeConfig } from "@kubernetes/client-node";
-import { ApiError, apiErrorFromStatus } from "./api-error.ts";
-import { ListSplitter } from "./list-splitter.ts";
+import { ApiError, apiErrorFromStatus, MALFORMED_LIST } from "./api-error.ts";
+import type { Connection } from "./kubeconfig.ts";
+import type { Credential, Credentials } from "./kubeconfig-credentials.ts";
+import { clusterAgent } from "./kubeconfig-transport.ts";
+import { ListShapeError, ListSplitter, listProblem } from "./list-splitter.ts";
 import type { ApiPolicy } from "./api-policy.ts";
 
 /** The reason of an ApiError for a response cut off mid-body. */
@@ -27,23 +30,43 @@ export interface JsonClient {
   close(): void;
 }
 
-export async function jsonClient(kc: KubeConfig, api: ApiPolicy): Promise<JsonClient> {
+export async function jsonClient(connection: Connection, credentials: Credentials, api: ApiPolicy): Promise<JsonClient> {
   const timeoutMs = api.timeoutMs;
-  const server = kc.getCurrentCluster()!.server.replace(/\/+$/, "");
-  const opts: https.RequestOptions = {};
-  await kc.applyToHTTPSOptions(opts);
+  const server = connection.cluster.server;
   const secure = server.startsWith("https:");
-  const agentOptions = { keepAlive: true, maxSockets: 4, ca: opts.ca, cert: opts.cert, key: opts.key, rejectUnauthorized: opts.rejectUnauthorized, servername: opts.servername };
-  const agent = secure ? new https.Agent(agentOptions) : new http.Agent({ keepAlive: true, maxSockets: 4 });
-  const headers = { ...(opts.headers as Record<string, string> | undefined), Accept: "application/json" };
+  // Credentials are asked for before every request (they may expire mid-run); the connection
+  // pool is kept while the client certificate stays the same.
+  const agents = new Map<unknown, http.Agent>();
+  const agentFor = (credential: Credential) => {
+    const key = credential.cert;
+    let agent = agents.get(key);
+    if (!agent) agents.set(key, (agent = clusterAgent(connection.cluster, credential, 4)));
+    return agent;
+  };
+
+  // Fetched now, so that credentials or TLS files that cannot be used stop the run before any
+  // read, with their own message (an exec plugin that fails, an unreadable CA file).
+  agentFor(await credentials.current());
 
   const networkError = (error: Error) => (error instanceof ApiError ? error : new ApiError(0, "NetworkError", `${error.message} (${server})`));
 
+  /** The response of a GET once it is a 2xx; a 401 is tried once more when new credentials may help. */
+  const open = async (path: string) => {
+    const credential = await credentials.current();
+    try {
+      return await openWith(path, credential);
+    } catch (error) {
+      if (!(error instanceof ApiError && error.code === 401 && credentials.rejected(credential))) throw error;
+      return openWith(path, await credentials.current());
+    }
+  };
+
   /** The response of a GET once it is a 2xx; any other status is read whole and thrown. */
-  const open = (path: string) =>
+  const openWith = (path: string, credential: Credential) =>
     new Promise<http.IncomingMessage>((resolve, reject) => {
       const url = new URL(server + path);
-      const request = (secure ? https : http).request(url, { method: "GET", agent, headers, auth: opts.auth, timeout: timeoutMs }, (res) => {
+      const headers = { ...credential.headers, Accept: "application/json" };
+      const request = (secure ? https : http).request(url, { method: "GET", agent: agentFor(credential), headers, timeout: timeoutMs, signal: api.signal }, (res) => {
         const code = res.statusCode ?? 0;
         if (code >= 200 && code < 300) return resolve(res);
         const chunks: Buffer[] = [];
@@ -77,19 +100,63 @@ export async function jsonClient(kc: KubeConfig, api: ApiPolicy): Promise<JsonCl
     }
   };
 
-  async function* streamList<T>(path: string): AsyncGenerator<T[], ListMetadata> {
-    const res = await api.retrying(`GET ${path.split("?")[0]}`, () => api.limiter.take().then(() => open(path)));
+  /** Why a list read goes wrong, as an ApiError: not JSON, not a list of objects, or cut off. */
+  const listError = (error: unknown, path: string, res: http.IncomingMessage): ApiError => {
+    if (error instanceof ApiError) return error;
+    if (error instanceof ListShapeError) return new ApiError(res.statusCode ?? 0, MALFORMED_LIST, `GET ${path}: not a list: ${error.message}`);
+    if (error instanceof SyntaxError) return new ApiError(res.statusCode ?? 0, "BadResponse", `GET ${path}: response is not JSON`);
+    return new ApiError(0, CONNECTION_LOST, `${(error as Error).message} while reading GET ${path} (${server})`);
+  };
+
+  const checkedKind = (splitter: ListSplitter) => {
+    // Items are about to be handed out: they must come from a list (a Status has none).
+    const kind = splitter.shape.kind;
+    if (splitter.shape.items > 0 && kind !== undefined && !kind.endsWith("List")) throw new ListShapeError(`kind ${JSON.stringify(kind)} is not a List`);
+  };
+
+  /**
+   * Opens a list and reads it up to its first items (or its end), so that an answer that is not a
+   * list is retried like any failed read before anything is handed out.
+   */
+  const openList = async (path: string) => {
+    const res = await open(path);
     const splitter = new ListSplitter();
+    const chunks = res[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     try {
-      for await (const chunk of res) {
-        const items = splitter.push(chunk as Buffer) as T[];
+      for (;;) {
+        const next = await chunks.next();
+        if (next.done) return { res, chunks, splitter, first: [] as unknown[], metadata: endOfList(splitter) };
+        const items = splitter.push(next.value);
+        checkedKind(splitter);
+        if (items.length > 0) return { res, chunks, splitter, first: items, metadata: undefined };
+      }
+    } catch (error) {
+      res.destroy();
+      throw listError(error, path, res);
+    }
+  };
+
+  const endOfList = (splitter: ListSplitter): ListMetadata => {
+    const skeleton = splitter.end<{ metadata?: ListMetadata }>();
+    const problem = listProblem(skeleton, splitter.shape, true);
+    if (problem) throw new ListShapeError(problem);
+    return skeleton.metadata ?? {};
+  };
+
+  async function* streamList<T>(path: string): AsyncGenerator<T[], ListMetadata> {
+    const { res, chunks, splitter, first, metadata } = await api.retrying(`GET ${path.split("?")[0]}`, () => api.limiter.take().then(() => openList(path)));
+    try {
+      if (metadata) return metadata;
+      yield first as T[];
+      for (;;) {
+        const next = await chunks.next();
+        if (next.done) return endOfList(splitter);
+        const items = splitter.push(next.value) as T[];
+        checkedKind(splitter);
         if (items.length > 0) yield items;
       }
-      return splitter.end<{ metadata?: ListMetadata }>().metadata ?? {};
     } catch (error) {
-      if (error instanceof SyntaxError) throw new ApiError(res.statusCode ?? 0, "BadResponse", `GET ${path}: response is not JSON`);
-      if (error instanceof ApiError) throw error;
-      throw new ApiError(0, CONNECTION_LOST, `${(error as Error).message} while reading GET ${path} (${server})`);
+      throw listError(error, path, res);
     } finally {
       // Left early (an error, or the reader stopped): the rest of the body is not wanted.
       if (!res.complete) res.destroy();
@@ -99,5 +166,5 @@ export async function jsonClient(kc: KubeConfig, api: ApiPolicy): Promise<JsonCl
   // Reads are always safe to repeat.
   const getJson = <T>(path: string) => api.retrying(`GET ${path.split("?")[0]}`, () => api.limiter.take().then(() => getOnce<T>(path)));
 
-  return { server, getJson, streamList, close: () => agent.destroy() };
+  return { server, getJson, streamList, close: () => agents.forEach((agent) => agent.destroy()) };
 }

@@ -4,6 +4,11 @@
 // page size. Only the bytes that matter are looked at: structure outside strings, and inside a
 // string only the next quote (found with indexOf) and the backslashes before it. Multi-byte UTF-8
 // sequences never contain these ASCII bytes, so scanning bytes is safe.
+//
+// It also reports the list's shape, because a 200 answer that is not a list (`{}`, a Status,
+// `"items": null`, items that are not objects) must be a read error, never "no objects": the
+// top level must be an object, every element of "items" an object (refused at its first byte,
+// so junk is never held), and `listProblem` checks the rest once the list has ended.
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -12,39 +17,80 @@ const OPEN_OBJECT = 0x7b;
 const CLOSE_OBJECT = 0x7d;
 const OPEN_ARRAY = 0x5b;
 const CLOSE_ARRAY = 0x5d;
-const COLON = 0x3a;
 
 const isSpace = (b: number) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 
+/** The answer is JSON but not a list of objects. */
+export class ListShapeError extends Error {}
+
+export interface ListShape {
+  /** The top-level "kind" string, once read (undefined before, or when absent). */
+  kind: string | undefined;
+  /** "items" was an array (every element of it an object, or the splitter would have thrown). */
+  itemsArray: boolean;
+  /** Elements of "items" read so far. */
+  items: number;
+}
+
+/** The end of one top-level document, in `documents` mode: what was left around its items. */
+export class DocumentEnd {
+  readonly skeleton: unknown;
+  readonly shape: ListShape;
+
+  constructor(skeleton: unknown, shape: ListShape) {
+    this.skeleton = skeleton;
+    this.shape = shape;
+  }
+}
+
+const firstByteOf = (b: number) =>
+  b === OPEN_ARRAY ? "a list" : b === QUOTE ? "a string" : b === 0x6e ? "null" : b === 0x74 || b === 0x66 ? "a boolean" : b === 0x2d || (b >= 0x30 && b <= 0x39) ? "a number" : "not JSON";
+
 export class ListSplitter {
+  /** Several top-level objects one after another (snapshot files); otherwise exactly one. */
+  readonly #documents: boolean;
   #depth = 0;
   #inString = false;
   /** Backslashes just before the current position inside a string (their parity escapes a quote). */
   #backslashes = 0;
   /** At depth 1: the next string is a key. */
   #expectKey = false;
-  #key: Buffer[] | undefined;
+  /** Bytes of the depth-1 string being captured (a key, or the value of "kind"). */
+  #capture: Buffer[] | undefined;
+  #capturingKind = false;
   #lastKey = "";
+  #itemsKeys = 0;
   /** Depth of the elements of the top-level "items" array while inside it, else 0. */
   #itemsDepth = 0;
-  #itemsRead = false;
   /** The element being read: its bytes so far (across chunks), or undefined between elements. */
   #item: Buffer[] | undefined;
-  #itemIsScalar = false;
   #skeleton: Buffer[] = [];
+  #shape: ListShape = { kind: undefined, itemsArray: false, items: 0 };
+  /** A whole document has been read. */
+  #ended = false;
+  #documentsRead = 0;
 
-  /** Feeds the next bytes; returns the items completed in them, parsed. */
+  constructor(options: { documents?: boolean } = {}) {
+    this.#documents = options.documents ?? false;
+  }
+
+  get shape(): Readonly<ListShape> {
+    return this.#shape;
+  }
+
+  get documentsRead(): number {
+    return this.#documentsRead;
+  }
+
+  /**
+   * Feeds the next bytes; returns the items completed in them, parsed (and, in documents mode, a
+   * DocumentEnd after each document's last item). Throws SyntaxError for bytes that are not JSON
+   * and ListShapeError for JSON that is not a list of objects.
+   */
   push(chunk: Buffer): unknown[] {
-    const items: unknown[] = [];
+    const out: unknown[] = [];
     let skeletonFrom = this.#item ? -1 : 0;
     let itemFrom = this.#item ? 0 : -1;
-    const endItem = (end: number) => {
-      this.#item!.push(chunk.subarray(itemFrom, end));
-      const bytes = this.#item!.length === 1 ? this.#item![0]! : Buffer.concat(this.#item!);
-      items.push(JSON.parse(bytes.toString("utf8")));
-      this.#item = undefined;
-      itemFrom = -1;
-    };
     for (let i = 0; i < chunk.length; i++) {
       if (this.#inString) {
         const quote = chunk.indexOf(QUOTE, i);
@@ -53,7 +99,7 @@ export class ListSplitter {
         let run = 0;
         while (end - 1 - run >= i && chunk[end - 1 - run] === BACKSLASH) run++;
         const before = end - run === i ? this.#backslashes + run : run;
-        if (this.#key && end > i) this.#key.push(chunk.subarray(i, end));
+        if (this.#capture && end > i) this.#capture.push(chunk.subarray(i, end));
         if (quote === -1) {
           this.#backslashes = before;
           break;
@@ -61,34 +107,34 @@ export class ListSplitter {
         this.#backslashes = 0;
         i = quote;
         if (before % 2 === 1) {
-          if (this.#key) this.#key.push(chunk.subarray(quote, quote + 1));
+          if (this.#capture) this.#capture.push(chunk.subarray(quote, quote + 1));
           continue;
         }
         this.#inString = false;
-        if (this.#key) {
-          this.#lastKey = Buffer.concat(this.#key).toString("utf8");
-          this.#key = undefined;
-          this.#expectKey = false;
-        }
+        if (this.#capture) this.#endCapture();
         continue;
       }
       const b = chunk[i]!;
       if (isSpace(b)) continue;
+      if (this.#ended) {
+        if (!this.#documents) throw new SyntaxError("data after the end of the list");
+        this.#ended = false;
+        skeletonFrom = i;
+      }
+      if (this.#depth === 0 && b !== OPEN_OBJECT) {
+        const what = firstByteOf(b);
+        if (what === "not JSON") throw new SyntaxError(`unexpected ${JSON.stringify(String.fromCharCode(b))} at the top level`);
+        throw new ListShapeError(`the top level is ${what}, not a Kubernetes List`);
+      }
       if (this.#itemsDepth && this.#depth === this.#itemsDepth - 1 && !this.#item && b !== CLOSE_ARRAY) {
         // Between elements of "items": commas are left out of the skeleton.
         if (skeletonFrom !== -1 && skeletonFrom < i) this.#skeleton.push(chunk.subarray(skeletonFrom, i));
         skeletonFrom = -1;
         if (b === COMMA) continue;
+        if (b !== OPEN_OBJECT) throw new ListShapeError(`items[${this.#shape.items}] is ${firstByteOf(b)}, not an object`);
         this.#item = [];
         itemFrom = i;
-        this.#itemIsScalar = b !== OPEN_OBJECT && b !== OPEN_ARRAY;
-      } else if (this.#item && this.#itemIsScalar && this.#depth === this.#itemsDepth - 1 && (b === COMMA || b === CLOSE_ARRAY)) {
-        endItem(i);
-        skeletonFrom = i;
-        if (b === COMMA) {
-          skeletonFrom = -1;
-          continue;
-        }
+        this.#shape.items++;
       } else if (skeletonFrom === -1 && !this.#item) {
         skeletonFrom = i;
       }
@@ -96,42 +142,111 @@ export class ListSplitter {
         case QUOTE:
           this.#inString = true;
           this.#backslashes = 0;
-          if (this.#depth === 1 && this.#expectKey && !this.#itemsDepth) this.#key = [];
+          if (this.#depth === 1 && !this.#itemsDepth) {
+            if (this.#expectKey) this.#capture = [];
+            else if (this.#lastKey === "kind") {
+              this.#capture = [];
+              this.#capturingKind = true;
+            }
+          }
           break;
         case OPEN_OBJECT:
         case OPEN_ARRAY:
           this.#depth++;
-          if (this.#depth === 1) this.#expectKey = b === OPEN_OBJECT;
-          if (this.#depth === 2 && b === OPEN_ARRAY && this.#lastKey === "items" && !this.#expectKey && !this.#itemsRead) this.#itemsDepth = 3;
+          if (this.#depth === 1) this.#expectKey = true;
+          if (this.#depth === 2 && b === OPEN_ARRAY && this.#lastKey === "items" && !this.#expectKey) {
+            this.#itemsDepth = 3;
+            this.#shape.itemsArray = true;
+          }
           break;
         case CLOSE_OBJECT:
         case CLOSE_ARRAY:
           this.#depth--;
           if (this.#depth < 0) throw new SyntaxError("unbalanced list response");
-          if (this.#item && !this.#itemIsScalar && this.#depth === this.#itemsDepth - 1) {
-            endItem(i + 1);
+          if (this.#item && this.#depth === this.#itemsDepth - 1) {
+            this.#item.push(chunk.subarray(itemFrom, i + 1));
+            const bytes = this.#item.length === 1 ? this.#item[0]! : Buffer.concat(this.#item);
+            out.push(JSON.parse(bytes.toString("utf8")));
+            this.#item = undefined;
+            itemFrom = -1;
             skeletonFrom = -1;
           } else if (this.#itemsDepth && this.#depth === 1 && b === CLOSE_ARRAY) {
             // The items array closed: its bracket belongs to the skeleton again.
             this.#itemsDepth = 0;
-            this.#itemsRead = true;
+          } else if (this.#depth === 0) {
+            this.#ended = true;
+            this.#documentsRead++;
+            if (this.#documents) {
+              this.#skeleton.push(chunk.subarray(skeletonFrom, i + 1));
+              skeletonFrom = -1;
+              out.push(new DocumentEnd(this.#parseSkeleton(), this.#shape));
+              this.#resetDocument();
+            }
           }
           break;
         case COMMA:
           if (this.#depth === 1) this.#expectKey = true;
           break;
-        case COLON:
-          break;
       }
     }
     if (this.#item && itemFrom !== -1) this.#item.push(chunk.subarray(itemFrom));
     else if (skeletonFrom !== -1 && skeletonFrom < chunk.length) this.#skeleton.push(chunk.subarray(skeletonFrom));
-    return items;
+    return out;
   }
 
-  /** After the last chunk: the list without its items (kind, metadata with the continue token). */
+  /**
+   * After the last chunk: the list without its items (kind, metadata with the continue token).
+   * In documents mode every document has been handed out already: this only checks none was cut.
+   */
   end<T>(): T {
-    if (this.#depth !== 0 || this.#inString || this.#item) throw new SyntaxError("list response ended early");
-    return JSON.parse(Buffer.concat(this.#skeleton).toString("utf8")) as T;
+    if (this.#depth !== 0 || this.#inString || this.#item || (!this.#ended && !this.#documents)) throw new SyntaxError("list response ended early");
+    return (this.#documents ? undefined : this.#parseSkeleton()) as T;
   }
+
+  #endCapture() {
+    const raw = Buffer.concat(this.#capture!).toString("utf8");
+    this.#capture = undefined;
+    if (this.#capturingKind) {
+      this.#capturingKind = false;
+      try {
+        this.#shape.kind = JSON.parse(`"${raw}"`) as string;
+      } catch {
+        this.#shape.kind = raw;
+      }
+      return;
+    }
+    this.#lastKey = raw;
+    this.#expectKey = false;
+    // JSON.parse keeps the last of two equal keys; the items already handed out would disagree.
+    if (raw === "items" && ++this.#itemsKeys > 1) throw new ListShapeError('"items" given twice');
+  }
+
+  #parseSkeleton(): unknown {
+    return JSON.parse(Buffer.concat(this.#skeleton).toString("utf8"));
+  }
+
+  #resetDocument() {
+    this.#skeleton = [];
+    this.#shape = { kind: undefined, itemsArray: false, items: 0 };
+    this.#lastKey = "";
+    this.#itemsKeys = 0;
+    this.#expectKey = false;
+  }
+}
+
+const describe = (value: unknown) => (value === null ? "null" : Array.isArray(value) ? "a list" : typeof value === "object" ? "an object" : `a ${typeof value}`);
+
+/**
+ * Why a list read whole is not a list, or undefined: kind must end in "List", "items" must be an
+ * array of objects, and (for API answers) metadata must be an object. A Status says so.
+ */
+export function listProblem(skeleton: unknown, shape: ListShape, requireMetadata: boolean): string | undefined {
+  if (!skeleton || typeof skeleton !== "object" || Array.isArray(skeleton)) return `the answer is ${describe(skeleton)}, not a Kubernetes List`;
+  const list = skeleton as { kind?: unknown; items?: unknown; metadata?: unknown; reason?: unknown; message?: unknown };
+  if (list.kind === "Status") return `a Status instead of a list${typeof list.message === "string" ? ` (${list.message})` : ""}`;
+  if (typeof list.kind !== "string" || !list.kind.endsWith("List")) return `kind ${JSON.stringify(list.kind ?? null)} is not a List`;
+  if (list.items === undefined) return "it has no items";
+  if (!shape.itemsArray || !Array.isArray(list.items)) return `its items are ${describe(list.items)}, not a list`;
+  if (requireMetadata && (!list.metadata || typeof list.metadata !== "object" || Array.isArray(list.metadata))) return "it has no list metadata";
+  return undefined;
 }

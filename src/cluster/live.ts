@@ -1,11 +1,11 @@
 // Reading the live cluster: version, nodes and namespaces when needed, then pods page by page.
-import type { Namespace, Node, ObjectList, Pod } from "../core/k8s.ts";
+import type { Namespace, Node, ObjectList, Pod, PriorityClass } from "../core/k8s.ts";
 import type { Logger } from "../core/log.ts";
 import { ClusterAccessError } from "../errors.ts";
 import { nodeHealth, type NamespaceInfo, type NodeHealth } from "../policies/verdict.ts";
-import { ApiError } from "./api-error.ts";
+import { ApiError, MALFORMED_LIST } from "./api-error.ts";
 import { CONNECTION_LOST, type JsonClient, type ListMetadata } from "./http.ts";
-import { namespaceInfo, type ClusterView, type NamespaceManagerObject, type ReadScope } from "./view.ts";
+import { namespaceInfo, priorityClassEntry, type ClusterView, type NamespaceManagerObject, type ReadScope } from "./view.ts";
 
 export const PAGE_LIMIT = 500;
 
@@ -24,20 +24,48 @@ export async function readLiveView({ client, scope, log, pageLimit = PAGE_LIMIT 
   const namespaces = await optionalList<Namespace, NamespaceInfo>(client, "/api/v1/namespaces", scope.needNamespaces, log, pageLimit, (n) => [n.metadata?.name ?? "", namespaceInfo(n)]);
   const podPaths = !scope.readPods ? [] : (scope.namespaces ?? [undefined]).map((ns) => (ns === undefined ? "/api/v1/pods" : `/api/v1/namespaces/${encodeURIComponent(ns)}/pods`));
   const namespaceManagers = scope.namespaceManagers ? await readNamespaceManagers(client, log, pageLimit) : undefined;
+  const priorityClasses = scope.needPriorityClasses ? await optionalList<PriorityClass, number>(client, PRIORITY_CLASSES_PATH, true, log, pageLimit, priorityClassEntry) : undefined;
+  const addLateNodes = nodes && scope.needNodes ? lateNodes(client, nodes) : undefined;
   return {
     source: { server: client.server, version },
     nodes,
     namespaces,
+    priorityClasses,
     namespaceManagers,
     async *podPages() {
       for (const path of podPaths) {
         try {
-          yield* pagedList<Pod>(client, path, pageLimit, scope.podFieldSelector);
+          for await (const page of pagedList<Pod>(client, path, pageLimit, scope.podFieldSelector)) {
+            await addLateNodes?.(page.items);
+            yield page;
+          }
         } catch (error) {
           throw accessError(error, `list ${path}`);
         }
       }
     },
+  };
+}
+
+export const PRIORITY_CLASSES_PATH = "/apis/scheduling.k8s.io/v1/priorityclasses";
+/**
+ * Nodes are listed before pods, so a node that joined while the pods were read is missing from
+ * the list although pods run on it. Each node a pod names that the list lacks is read with a GET
+ * before the pod is evaluated: only a 404 leaves it out (confirmed gone).
+ */
+function lateNodes(client: JsonClient, nodes: Map<string, NodeHealth>): (pods: readonly Pod[]) => Promise<void> {
+  const asked = new Set<string>();
+  return async (pods) => {
+    for (const pod of pods) {
+      const name = pod && typeof pod === "object" ? pod.spec?.nodeName : undefined;
+      if (typeof name !== "string" || !name || nodes.has(name) || asked.has(name)) continue;
+      asked.add(name);
+      try {
+        nodes.set(name, nodeHealth(await client.getJson<Node>(`/api/v1/nodes/${encodeURIComponent(name)}`)));
+      } catch (error) {
+        if (!(error instanceof ApiError && error.code === 404)) throw accessError(error, `get node ${name}`);
+      }
+    }
   };
 }
 
@@ -103,8 +131,9 @@ export async function optionalList<T, V>(
 
 /**
  * A paginated list, yielded in batches as it arrives. An expired continue token (410), or a
- * connection lost after part of a page was handed out, restarts the list and says so (the reader
- * starts over); a page lost before any of it was handed out is asked for again. Throws ApiError.
+ * connection lost or a page found not to be a list after part of it was handed out, restarts the
+ * list and says so (the reader starts over); a page lost before any of it was handed out is asked
+ * for again. Any page that is not a list in the end is an error (ApiError), never a shorter list.
  */
 export async function* pagedList<T>(client: JsonClient, path: string, limit: number, fieldSelector: string | undefined): AsyncGenerator<{ items: T[]; restarted: boolean }> {
   let token: string | undefined;
@@ -130,7 +159,9 @@ export async function* pagedList<T>(client: JsonClient, path: string, limit: num
       }
     } catch (error) {
       const expired = error instanceof ApiError && error.code === 410 && token !== undefined;
-      const lost = error instanceof ApiError && error.reason === CONNECTION_LOST;
+      // Cut off, or found not to be a list, after items were handed out: read again from the top.
+      // (Before that, the client's own retries already asked for the page again.)
+      const lost = error instanceof ApiError && (error.reason === CONNECTION_LOST || error.reason === MALFORMED_LIST) && handedOut;
       if ((expired || lost) && attempts < 3) {
         attempts++;
         if (expired || handedOut) {

@@ -7,17 +7,20 @@ import { callOptions } from "./client-options.ts";
 import type { ApiPolicy } from "./api-policy.ts";
 import type { TargetRef } from "../plan/types.ts";
 
-export type WriteStatus = "done" | "gone" | "conflict" | "blocked" | "failed";
+export type WriteStatus = "done" | "gone" | "conflict" | "blocked" | "failed" | "skipped";
 
 export interface Outcome {
   status: WriteStatus;
   detail: string;
+  /** The policy's reasons as they held when the target was read again just before the write. */
+  reasons?: string[];
   /** The API server stopped answering or kept failing, retries included: start no more actions. */
   stopsRun?: string;
 }
 
 export interface PodWriter {
-  deletePod(target: TargetRef, dryRun: boolean): Promise<Outcome>;
+  /** gracePeriodSeconds: the pod's own grace period when undefined; 0 removes the object at once (a forced delete). */
+  deletePod(target: TargetRef, dryRun: boolean, gracePeriodSeconds?: number): Promise<Outcome>;
   evictPod(target: TargetRef, dryRun: boolean): Promise<Outcome>;
 }
 
@@ -48,15 +51,17 @@ export async function createPodWriter(kc: KubeConfig, client: JsonClient, api: A
   let evictionVersion: Promise<string> | undefined;
 
   return {
-    async deletePod(target, dryRun) {
+    async deletePod(target, dryRun, gracePeriodSeconds) {
+      const grace = gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds };
+      const forced = gracePeriodSeconds === 0 ? "forced delete (gracePeriodSeconds 0): the object is removed without the kubelet" : "";
       try {
         await api.retrying(`delete pod ${target.namespace}/${target.name}`, () =>
           core.deleteNamespacedPod(
-            { name: target.name, namespace: target.namespace, dryRun: dryRun ? "All" : undefined, body: { preconditions: preconditions(target, dryRun) } },
+            { name: target.name, namespace: target.namespace, dryRun: dryRun ? "All" : undefined, ...grace, body: { preconditions: preconditions(target, dryRun), ...grace } },
             options(),
           ),
         );
-        return { status: "done", detail: dryRun ? "server dry run: delete accepted" : "" };
+        return { status: "done", detail: dryRun ? `server dry run: delete accepted${forced ? `; ${forced}` : ""}` : forced };
       } catch (error) {
         return dryRun ? dryRunOutcome(toApiError(error), "delete") : writeFailure(toApiError(error), "delete");
       }

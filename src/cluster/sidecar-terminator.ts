@@ -10,12 +10,12 @@ import { qualifySidecars } from "../policies/sidecars/qualify.ts";
 import type { TargetRef } from "../plan/types.ts";
 import { toApiError, type ApiError } from "./api-error.ts";
 import { callOptions } from "./client-options.ts";
-import type { JsonClient } from "./http.ts";
 import type { ApiPolicy } from "./api-policy.ts";
-import { writeFailure, type Outcome } from "./pod-writer.ts";
+import type { Outcome } from "./pod-writer.ts";
 
 export interface SidecarTerminator {
-  terminate(target: TargetRef, policy: SidecarPolicy, dryRun: boolean): Promise<Outcome>;
+  /** `pod`: as read again just before the write. */
+  terminate(pod: Pod, policy: SidecarPolicy, dryRun: boolean): Promise<Outcome>;
 }
 
 interface ExecStatus {
@@ -25,7 +25,7 @@ interface ExecStatus {
   details?: { causes?: { reason?: string; message?: string }[] };
 }
 
-export async function createSidecarTerminator(kc: KubeConfig, client: JsonClient, api: ApiPolicy, clock: () => number): Promise<SidecarTerminator> {
+export async function createSidecarTerminator(kc: KubeConfig, api: ApiPolicy, clock: () => number): Promise<SidecarTerminator> {
   const timeoutMs = api.timeoutMs;
   const lib = await import("@kubernetes/client-node");
   const { default: WebSocket } = await import("ws");
@@ -72,9 +72,18 @@ export async function createSidecarTerminator(kc: KubeConfig, client: JsonClient
     });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), limitMs)));
+    // The run's cancellation (SIGTERM, --deadline) ends the wait as the timeout would.
+    const run = api.signal;
+    let onAbort: (() => void) | undefined;
+    const interrupted = new Promise<"interrupted">((resolve) => {
+      onAbort = () => resolve("interrupted");
+      if (run?.aborted) onAbort();
+      else run?.addEventListener("abort", onAbort, { once: true });
+    });
     try {
-      const result = await Promise.race([finished, timeout]);
+      const result = await Promise.race([finished, timeout, interrupted]);
       if (result === "timeout") return `${container}: no exit status within ${limitMs} ms`;
+      if (result === "interrupted") return `${container}: interrupted (${String(run!.reason)}) before the exit status came; the command may have run`;
       if (result === "closed") return `${container}: the exec stream closed without an exit status`;
       if (result.status === "Success") return undefined;
       const code = result.details?.causes?.find((c) => c.reason === "ExitCode")?.message;
@@ -83,6 +92,7 @@ export async function createSidecarTerminator(kc: KubeConfig, client: JsonClient
       return `${container}: exec not possible: ${(error as Error).message.split("\n")[0]}`;
     } finally {
       clearTimeout(timer);
+      if (onAbort) run?.removeEventListener("abort", onAbort);
       socket?.close();
     }
   };
@@ -102,15 +112,9 @@ export async function createSidecarTerminator(kc: KubeConfig, client: JsonClient
   };
 
   return {
-    async terminate(target, policy, dryRun) {
-      // Read the pod again: its state may have moved on since the plan was made.
-      let pod: Pod;
-      try {
-        pod = await client.getJson<Pod>(`/api/v1/namespaces/${encodeURIComponent(target.namespace)}/pods/${encodeURIComponent(target.name)}`);
-      } catch (error) {
-        return writeFailure(toApiError(error), "read pod");
-      }
-      if (pod.metadata?.uid !== target.uid) return { status: "conflict", detail: `the pod was replaced (uid ${pod.metadata?.uid})` };
+    async terminate(pod, policy, dryRun) {
+      // The pod was read again just before this call (the fresh look: same uid, policy still holds).
+      const target: TargetRef = { kind: "Pod", namespace: pod.metadata?.namespace ?? "", name: pod.metadata?.name ?? "", uid: pod.metadata?.uid ?? "" };
       const verdict = qualifySidecars(pod, policy, clock());
       if (verdict.running.length === 0) return { status: "done", detail: "no sidecar running any more: nothing to terminate" };
       const action = policy.action;

@@ -1,5 +1,5 @@
 // A read-only view of the cluster, taken once per run, from the API or from a snapshot file.
-import type { Namespace, Pod } from "../core/k8s.ts";
+import type { Namespace, Pod, PriorityClass } from "../core/k8s.ts";
 import type { NamespaceInfo, NodeHealth } from "../policies/verdict.ts";
 import { stringMap, text } from "../core/shape.ts";
 
@@ -15,6 +15,8 @@ export interface ClusterView {
   namespaces: Map<string, NamespaceInfo> | undefined;
   /** Pods page by page, so a run's memory does not grow with the cluster. */
   podPages(): AsyncIterable<PodPage>;
+  /** PriorityClass name -> value, when a safety filter names a class; undefined otherwise. */
+  priorityClasses?: Map<string, number> | undefined;
   /** NamespaceManager objects, when asked for and served; undefined otherwise. */
   namespaceManagers: NamespaceManagerObject[] | undefined;
 }
@@ -42,6 +44,8 @@ export interface ReadScope {
   namespaceManagers: boolean;
   needNodes: boolean;
   needNamespaces: boolean;
+  /** A safety filter's priorityThreshold names a PriorityClass. */
+  needPriorityClasses?: boolean;
   /** A server-side field selector every policy allows, e.g. status.phase=Failed. */
   podFieldSelector: string | undefined;
 }
@@ -57,4 +61,9 @@ export function namespaceInfo(ns: Namespace): NamespaceInfo {
     annotations: stringMap(meta.annotations),
     phase: text(ns.status?.phase),
   };
+}
+
+/** A class without a numeric value maps to NaN: a threshold naming it then protects (never guesses). */
+export function priorityClassEntry(pc: PriorityClass): [string, number] {
+  return [text(pc.metadata?.name) ?? "", typeof pc.value === "number" && Number.isFinite(pc.value) ? pc.value : Number.NaN];
 }

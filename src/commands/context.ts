@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { loadConfig, type LoadedConfig } from "../config/load.ts";
-import type { Config } from "../config/schema.ts";
+import { settingsWarnings, type Config } from "../config/schema.ts";
 import { namespacePoliciesOf, podPoliciesOf } from "../plan/collect.ts";
 import { parseInstant } from "../core/clock.ts";
 import { parseDuration } from "../core/duration.ts";
@@ -11,7 +11,10 @@ import { ClusterAccessError, UsageError } from "../errors.ts";
 import { jsonClient, type JsonClient } from "../cluster/http.ts";
 import { apiPolicy, type ApiPolicy } from "../cluster/api-policy.ts";
 import { DEFAULT_RETRY } from "../core/retry.ts";
-import { loadKubeConfig, oneLine } from "../cluster/kubeconfig.ts";
+import { overMaximum } from "../config/maxima.ts";
+import { describeConnection, describeDetails, oneLine, resolveConnection, type Connection } from "../cluster/kubeconfig.ts";
+import { credentialsFor } from "../cluster/kubeconfig-credentials.ts";
+import { writerKubeConfig } from "../cluster/kubeconfig-writer.ts";
 import { readLiveView } from "../cluster/live.ts";
 import { readSnapshot } from "../cluster/snapshot.ts";
 import type { ClusterView, ReadScope } from "../cluster/view.ts";
@@ -34,6 +37,8 @@ export interface GlobalOptions {
   config?: string;
   kubeconfig?: string;
   context?: string;
+  cluster?: string;
+  user?: string;
   namespace?: string[];
   output?: OutputFormat;
   snapshot?: string;
@@ -65,7 +70,7 @@ export function runClock(options: GlobalOptions): number {
 
 export function readConfig(options: GlobalOptions, io: Io, log: Logger): LoadedConfig {
   const loaded = loadConfig({ explicitPath: options.config, env: io.env, fileExists: existsSync });
-  for (const warning of loaded.warnings) log.warn(warning);
+  for (const warning of [...loaded.warnings, ...settingsWarnings(loaded.config.settings)]) log.warn(warning);
   return loaded;
 }
 
@@ -97,6 +102,7 @@ export function readScope(config: Config, namespacesFlag: string[] | undefined):
     needNodes: pods.some((p) => p.when.nodeUnhealthyFor !== undefined),
     needNamespaces: [...pods, ...sidecars].some((p) => p.match.namespaceSelector !== undefined) || namespacePolicies.length > 0 || managers,
     namespaceManagers: managers,
+    needPriorityClasses: [config.settings.safetyFilters, ...pods.map((p) => p.safetyFilters)].some((f) => f?.priorityThreshold?.className !== undefined),
     podFieldSelector: phases?.size === 1 ? `status.phase=${[...phases][0]}` : undefined,
   };
 }
@@ -106,6 +112,7 @@ export interface Cluster {
   writerConfig: () => Promise<KubeConfig>;
   client: JsonClient;
   api: ApiPolicy;
+  connection: Connection;
 }
 
 function numberFlag(flag: string, value: string): number {
@@ -116,18 +123,24 @@ function numberFlag(flag: string, value: string): number {
 export async function connect(options: GlobalOptions, io: Io, log: Logger): Promise<Cluster> {
   const timeoutMs = durationFlag("--request-timeout", options.requestTimeout)!;
   if (timeoutMs <= 0) throw new UsageError("--request-timeout: must be more than 0");
+  const tooLong = overMaximum("requestTimeout", timeoutMs);
+  if (tooLong) throw new UsageError(`--request-timeout: ${tooLong}`);
   const qps = numberFlag("--qps", options.qps);
   const burst = numberFlag("--burst", options.burst);
-  const kubeconfig = { kubeconfig: options.kubeconfig, context: options.context, env: io.env, insecure: options.insecureSkipTlsVerify === true };
-  const kc = await loadKubeConfig(kubeconfig);
+  const connection = resolveConnection({ kubeconfig: options.kubeconfig, context: options.context, cluster: options.cluster, user: options.user, env: io.env, insecure: options.insecureSkipTlsVerify === true });
+  // Said once, before the first request: which cluster this run talks to.
+  log.info(describeConnection(connection));
+  log.debug(describeDetails(connection));
   if (options.insecureSkipTlsVerify) log.warn("TLS verification is off (--insecure-skip-tls-verify): the API server's identity is not checked");
   const retries = numberFlag("--retries", options.retries);
   const api = apiPolicy({ timeoutMs, qps, burst: Math.max(1, Math.floor(burst)), retry: { ...DEFAULT_RETRY, attempts: Math.floor(retries) + 1 } }, log);
   try {
+    // One set of credentials for reads and writes, refreshed as they expire.
+    const credentials = credentialsFor(connection);
     let writerConfig: Promise<KubeConfig> | undefined;
-    return { writerConfig: () => (writerConfig ??= loadKubeConfig(kubeconfig, true)), client: await jsonClient(kc, api), api };
+    return { writerConfig: () => (writerConfig ??= writerKubeConfig(connection, credentials)), client: await jsonClient(connection, credentials, api), api, connection };
   } catch (error) {
-    // Credentials the kubeconfig names but that cannot be used (files, exec plugins, plain HTTP).
+    // Credentials the kubeconfig names but that cannot be used (unreadable files).
     throw new ClusterAccessError(`cannot use kubeconfig credentials: ${oneLine(error)}`);
   }
 }
@@ -139,11 +152,21 @@ export async function openView(options: GlobalOptions, scope: ReadScope, io: Io,
 
 const IN_CLUSTER_NAMESPACE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
 
-/** The sweeper's own pod: from the downward API (POD_NAME/POD_NAMESPACE) or the in-cluster hostname. */
-export function selfPod(env: NodeJS.ProcessEnv): ProtectionContext["self"] {
-  if (env.POD_NAME && env.POD_NAMESPACE) return { name: env.POD_NAME, namespace: env.POD_NAMESPACE };
-  if (env.KUBERNETES_SERVICE_HOST && env.HOSTNAME && existsSync(IN_CLUSTER_NAMESPACE)) {
-    return { name: env.HOSTNAME, namespace: readFileSync(IN_CLUSTER_NAMESPACE, "utf8").trim() };
+/**
+ * The sweeper's own pod: its name from the downward API (POD_NAME) or, in a cluster, the hostname;
+ * its namespace from POD_NAMESPACE or the service account's namespace file. A name whose namespace
+ * cannot be found is protected in every namespace: the protection is never silently dropped.
+ */
+export function selfPod(env: NodeJS.ProcessEnv, namespaceFile = IN_CLUSTER_NAMESPACE): ProtectionContext["self"] {
+  const name = env.POD_NAME || (env.KUBERNETES_SERVICE_HOST ? env.HOSTNAME : undefined);
+  if (!name) return undefined;
+  return { name, namespace: env.POD_NAMESPACE || readNamespaceFile(namespaceFile) };
+}
+
+function readNamespaceFile(file: string): string | undefined {
+  try {
+    return readFileSync(file, "utf8").trim() || undefined;
+  } catch {
+    return undefined;
   }
-  return undefined;
 }

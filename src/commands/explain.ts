@@ -4,7 +4,7 @@ import { evaluatePolicy } from "../policies/pods/evaluate.ts";
 import { evaluateNamespacePolicy } from "../policies/namespaces/evaluate.ts";
 import { evaluateSidecarPolicy } from "../policies/sidecars/evaluate.ts";
 import { blockersOf, podBlockers } from "../plan/choose.ts";
-import { podProtections } from "../plan/protections.ts";
+import { podProtections, protectedNamespaceSet } from "../plan/protections.ts";
 import { namespaceProtections } from "../plan/namespace-protections.ts";
 import { makeLogger, selfPod, type GlobalOptions, type Io } from "./context.ts";
 import { printResult } from "../report/print.ts";
@@ -54,9 +54,9 @@ async function explainCommand(text: string, options: GlobalOptions, io: Io): Pro
 function explainPod(prepared: Prepared, target: { namespace: string; name: string }, io: Io): Explanation {
   const pod = prepared.collected.found;
   if (!pod) throw new UsageError(`pod ${target.namespace}/${target.name} not found`);
-  const ctx = { now: prepared.now, nodes: prepared.view.nodes, namespaces: prepared.view.namespaces };
+  const ctx = { now: prepared.now, nodes: prepared.view.nodes, namespaces: prepared.view.namespaces, safetyFilters: prepared.config.settings.safetyFilters, priorityClasses: prepared.view.priorityClasses };
   const protections = podProtections(pod, {
-    protectedNamespaces: new Set(prepared.config.settings.protectedNamespaces),
+    protectedNamespaces: protectedNamespaceSet(prepared.config.settings, false),
     namespaces: prepared.view.namespaces,
     self: selfPod(io.env),
   });
@@ -65,7 +65,8 @@ function explainPod(prepared: Prepared, target: { namespace: string; name: strin
     policies: prepared.collected.podPolicies.map((policy) => {
       const e = policy.target === "pods" ? evaluatePolicy(pod, policy, ctx, true) : evaluateSidecarPolicy(pod, policy, ctx, true);
       const action = policy.target === "pods" ? policy.action : policy.action.kind;
-      return { name: policy.name, action, matched: e.matched, match: e.match, conditions: e.conditions, heldBackBy: e.matched ? podBlockers(policy, protections, prepared.now) : [] };
+      const gate = "forceGate" in e && e.forceGate ? [{ ...e.forceGate, check: `${e.forceGate.check} (allows the forced delete)` }] : [];
+      return { name: policy.name, action, matched: e.matched, match: e.match, conditions: [...e.conditions, ...gate], heldBackBy: e.matched ? podBlockers(policy, protections, prepared.now, e) : [] };
     }),
     protections: protections.map((p) => ({ reason: p.reason, ...(p.optOut ? { canBeIgnoredWith: `ignoreProtections: [${p.optOut}]` } : {}) })),
     outcome: outcome(prepared, "Pod", target.namespace, target.name),
@@ -77,7 +78,7 @@ function explainNamespace(prepared: Prepared, target: { name: string }, io: Io, 
   if (!ns) throw new UsageError(`namespace ${target.name} not found${options.snapshot ? ` in ${options.snapshot}` : ""}`);
   const counter = prepared.collected.podCounter;
   const ctx = { now: prepared.now, podCounts: (i: number, n: string) => (counter.active ? counter.get(i, n) : undefined) };
-  const protections = namespaceProtections(ns, new Set(prepared.config.settings.protectedNamespaces), selfPod(io.env)?.namespace);
+  const protections = namespaceProtections(ns, protectedNamespaceSet(prepared.config.settings, true), selfPod(io.env)?.namespace);
   return {
     target: { kind: "Namespace", name: ns.name, uid: ns.uid },
     policies: prepared.collected.namespacePolicies.map((policy, i) => {

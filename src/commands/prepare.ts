@@ -49,9 +49,10 @@ export async function prepare({ options, io, log, adjust, find, onConnected }: P
   const cluster = options.snapshot ? undefined : await connect(options, io, log);
   if (cluster && onConnected) await onConnected(cluster, config, loaded);
   const view = await openView(options, scope, io, log, cluster);
-  log.debug("reading pods", { namespaces: scope.namespaces ?? "all", fieldSelector: scope.podFieldSelector ?? "" });
+  if (!scope.readPods) log.debug("not reading pods: no pod, sidecar or pod-counting policy needs them");
+  else log.debug("reading pods", { namespaces: scope.namespaces === undefined ? "all" : scope.namespaces.join(",") || "none (-n and the policies' namespaces do not overlap)", fieldSelector: scope.podFieldSelector ?? "" });
   const progress = io.stderrIsTTY ? (n: number) => io.stderr(`\rread ${n} pods`) : undefined;
-  const fromManagers = policiesFromManagers(view.namespaceManagers ?? []);
+  const fromManagers = policiesFromManagers(view.namespaceManagers ?? [], config.settings.crossNamespaceManagersFrom);
   for (const problem of fromManagers.problems) log.warn(problem);
   const collected = await collectCandidates({ view, config, extraNamespacePolicies: fromManagers.policies, now, self: selfPod(io.env), find, onlyNamespaces: options.namespace, onPage: progress });
   if (progress) io.stderr("\r\x1b[K");
@@ -65,7 +66,7 @@ export async function prepare({ options, io, log, adjust, find, onConnected }: P
 async function checkImagePolicies(config: Config, options: GlobalOptions, io: Io, log: Logger, cluster: Cluster | undefined): Promise<Prepared["images"]> {
   const policies = imagePoliciesOf(config);
   if (policies.length === 0) return undefined;
-  const findings = await checkImagesShowingProgress(io, { config, policies, snapshot: options.snapshot, client: cluster?.client, onlyNamespaces: options.namespace, log });
+  const findings = await checkImagesShowingProgress(io, { config, policies, snapshot: options.snapshot, client: cluster?.client, onlyNamespaces: options.namespace, log, signal: cluster?.api.signal });
   return { policies, findings };
 }
 

@@ -6,6 +6,7 @@ import { createNamespaceWriter, ORIGINAL_REPLICAS_ANNOTATION, type Workload } fr
 import { connect, makeLogger, type GlobalOptions, type Io } from "./context.ts";
 import { renderMarkdownRows, renderRows, resourceName } from "../report/table.ts";
 import { printResult } from "../report/print.ts";
+import { accessError } from "../cluster/live.ts";
 
 interface RestoreFlags {
   selector?: string;
@@ -45,7 +46,11 @@ async function restoreCommand(options: GlobalOptions, flags: RestoreFlags, io: I
   const startedAt = Date.now();
   const scopes = options.namespace?.length ? options.namespace : [undefined];
   const workloads: Workload[] = [];
-  for (const ns of scopes) workloads.push(...(await writer.listWorkloads(ns)));
+  try {
+    for (const ns of scopes) workloads.push(...(await writer.listWorkloads(ns)));
+  } catch (error) {
+    throw accessError(error, "list workloads to restore");
+  }
   const recorded = workloads.filter((w) => w.annotations[ORIGINAL_REPLICAS_ANNOTATION] !== undefined && (!selector || matchesSelector(selector, w.labels)));
   const results: Restored[] = [];
   for (const w of recorded) {

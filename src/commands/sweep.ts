@@ -1,5 +1,6 @@
 import { Option, type Command } from "commander";
-import { MAX_PAUSE_MS, type Config } from "../config/schema.ts";
+import type { Config } from "../config/schema.ts";
+import { overMaximum } from "../config/maxima.ts";
 import { EXIT, ClusterAccessError, UsageError, type ExitCode } from "../errors.ts";
 import { createPodWriter } from "../cluster/pod-writer.ts";
 import { createNamespaceWriter } from "../cluster/namespace-writer.ts";
@@ -10,12 +11,15 @@ import { describeDenied, missingPermissions } from "../cluster/access-review.ts"
 import { requiredPermissions, writeChecks } from "../deploy/permissions.ts";
 import { executePlan, type WriteMode } from "../execute/executor.ts";
 import { createPerformers, type Performers } from "../execute/performers.ts";
+import { createFreshLook } from "../execute/fresh-look.ts";
+import { createFreshReader } from "../cluster/fresh-reader.ts";
+import { protectedNamespacesOf } from "../plan/collect.ts";
 import { imageEntries } from "../images/run.ts";
 import { plannedNotifications, sendNotifications } from "../execute/image-notifications.ts";
 import { buildReport, type SweepReport } from "../report/report.ts";
 import { printReport } from "../report/print.ts";
 import { publishMetrics } from "../report/metrics.ts";
-import { durationFlag, makeLogger, type GlobalOptions, type Io } from "./context.ts";
+import { durationFlag, makeLogger, selfPod, type GlobalOptions, type Io } from "./context.ts";
 import { evaluatedCounts, prepare, type Prepared } from "./prepare.ts";
 
 interface SweepFlags {
@@ -28,9 +32,6 @@ interface SweepFlags {
   concurrency?: string;
 }
 
-// Without --deadline a lock lasts this long unless released: a crashed run never blocks for good.
-const DEFAULT_LOCK_SECONDS = 3600;
-
 export function registerSweep(program: Command, io: Io, run: (code: Promise<ExitCode>) => void): void {
   program
     .command("sweep")
@@ -38,7 +39,7 @@ export function registerSweep(program: Command, io: Io, run: (code: Promise<Exit
     .addOption(new Option("--dry-run [mode]", "client (default): act on nothing, like plan; server: send every write with dryRun=All"))
     .option("--wait <duration>", "pause after each write (overrides settings.waitBetweenActions)")
     .option("--max-actions <n>", "at most this many actions this run (overrides settings.maxActions)")
-    .option("--deadline <duration>", "stop starting new actions after this long (exit 4)")
+    .option("--deadline <duration>", "after this long, cut short what is in flight and start nothing more (exit 4; at most 24h)")
     .option("--concurrency <n>", "writes in flight at most (default 1); each pauses --wait after its own write")
     .option("--metrics-file <file>", "write run metrics for node-exporter's textfile collector (atomic rename)")
     .option("--pushgateway <url>", "push run metrics to a Prometheus Pushgateway (pushAdd)")
@@ -50,6 +51,16 @@ function writeMode(flag: SweepFlags["dryRun"], seedDryRun: boolean): WriteMode {
   if (flag === true || flag === "client") return "client-dry-run";
   if (flag === "server") return "server-dry-run";
   throw new UsageError(`--dry-run: expected client or server, got ${JSON.stringify(flag)}`);
+}
+
+/**
+ * A pinned clock makes young objects look old, so only a client dry run takes --now. A server dry
+ * run is refused too: its requests are real (admission webhooks see them, disruption budgets are
+ * consulted), sent for a plan the real clock would not make.
+ */
+function refusePinnedClock(options: GlobalOptions, mode: WriteMode): void {
+  if (options.now === undefined || mode === "client-dry-run") return;
+  throw new UsageError(`--now ${JSON.stringify(options.now)}: a pinned clock is accepted only with --dry-run (client), never by a sweep that sends writes${mode === "server-dry-run" ? " (--dry-run=server sends them for real, with dryRun=All)" : ""}`);
 }
 
 function countFlag(flag: string, value: string | undefined): number | undefined {
@@ -66,18 +77,22 @@ async function sweepCommand(options: GlobalOptions, flags: SweepFlags, io: Io): 
   const concurrency = countFlag("--concurrency", flags.concurrency) ?? 1;
   if (concurrency < 1 || concurrency > 256) throw new UsageError(`--concurrency: expected a whole number from 1 to 256, got ${JSON.stringify(flags.concurrency)}`);
   // Node fires a timer longer than ~24.8 days at once; a one-shot run never needs a day.
-  if (wait !== undefined && wait > MAX_PAUSE_MS) throw new UsageError("--wait: at most 24h");
-  if (deadline !== undefined && deadline > MAX_PAUSE_MS) throw new UsageError("--deadline: at most 24h");
+  const tooLong = (wait !== undefined && overMaximum("waitBetweenActions", wait) && `--wait: ${overMaximum("waitBetweenActions", wait)}`) || (deadline !== undefined && overMaximum("deadline", deadline) && `--deadline: ${overMaximum("deadline", deadline)}`);
+  if (tooLong) throw new UsageError(tooLong);
   if (flags.pushgateway && !/^https?:\/\//.test(flags.pushgateway)) throw new UsageError(`--pushgateway: expected an http(s) URL, got ${JSON.stringify(flags.pushgateway)}`);
-  writeMode(flags.dryRun, false); // reject a bad --dry-run before touching the cluster
+  // reject a bad --dry-run before touching the cluster; a file is no ground to act on
+  if (writeMode(flags.dryRun, false) !== "client-dry-run" && options.snapshot) throw new UsageError("sweep acts on the live cluster; --snapshot is for plan, explain, images and sweep --dry-run");
   const adjust = (config: Config): Config => ({
     ...config,
     settings: { ...config.settings, ...(wait !== undefined ? { waitBetweenActions: wait } : {}), ...(maxActions !== undefined ? { maxActions } : {}) },
   });
 
+  // The run's one cancellation: every wait and every request (API, webhooks, registries, exec)
+  // listens to it, through the ApiPolicy it is bound to and the performers.
   const interrupt = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
-    log.warn(`${signal} received: finishing the action in flight, starting no more`);
+    if (interrupt.signal.aborted) return;
+    log.warn(`${signal} received: cutting short what is in flight, starting nothing more`);
     interrupt.abort(`${signal} received`);
   };
   process.on("SIGTERM", onSignal);
@@ -92,10 +107,19 @@ async function sweepCommand(options: GlobalOptions, flags: SweepFlags, io: Io): 
       // No retry wait outlasts the deadline or an interruption.
       cluster.api.bound(deadline !== undefined ? startedAt + deadline : undefined, interrupt.signal);
       const mode = writeMode(flags.dryRun, seedDryRun);
+      refusePinnedClock(options, mode);
       if (mode !== "real" || !config.settings.lock.enabled) return;
-      const seconds = deadline !== undefined ? Math.ceil(deadline / 1000) + 60 : DEFAULT_LOCK_SECONDS;
       try {
-        lock = await acquireLock(await cluster.writerConfig(), config.settings.lock, seconds, Date.now, cluster.api);
+        lock = await acquireLock(await cluster.writerConfig(), config.settings.lock, {
+          clock: Date.now,
+          policy: cluster.api,
+          self: knownPod(selfPod(io.env)),
+          log,
+          onLost: (why) => {
+            log.error(`${why}: stopping, starting nothing more`);
+            interrupt.abort(why);
+          },
+        });
       } catch (error) {
         if (error instanceof LockHeldError) throw new ClusterAccessError(error.message);
         throw error;
@@ -104,6 +128,7 @@ async function sweepCommand(options: GlobalOptions, flags: SweepFlags, io: Io): 
     };
     const prepared = await prepare({ options, io, log, adjust, onConnected: (cluster, config, loaded) => onConnected(cluster, config, loaded.dryRun) });
     const mode = writeMode(flags.dryRun, prepared.loaded.dryRun);
+    refusePinnedClock(options, mode);
     const dryRun = mode === "client-dry-run" ? "client" : mode === "server-dry-run" ? "server" : undefined;
     if (dryRun) log.info(`DRY-RUN (${dryRun}): nothing will be changed`);
     const images = prepared.images;
@@ -135,7 +160,7 @@ async function sweepCommand(options: GlobalOptions, flags: SweepFlags, io: Io): 
       return finish(report(prepared.plan.actions.map((a) => ({ ...a, ...held("blast-radius guard") })), undefined, planned.map((n) => ({ ...n, ...held("blast-radius guard") }))), EXIT.blastRadius);
     }
     if (mode !== "client-dry-run" && prepared.plan.actions.length > 0) await checkPermissions(prepared, mode === "real");
-    const performers = mode === "client-dry-run" || prepared.plan.actions.length === 0 ? unusedPerformers() : await livePerformers(prepared, io, log);
+    const performers = mode === "client-dry-run" || prepared.plan.actions.length === 0 ? unusedPerformers() : await livePerformers(prepared, io, log, interrupt.signal);
     const recordEvent = mode === "real" && prepared.plan.actions.length > 0 ? await createEventRecorder(await prepared.cluster!.writerConfig(), prepared.cluster!.api, Date.now) : undefined;
     const result = await executePlan(prepared.plan, {
       mode,
@@ -158,12 +183,20 @@ async function sweepCommand(options: GlobalOptions, flags: SweepFlags, io: Io): 
     // Image webhooks change nothing in the cluster: they go out even when the cluster stopped answering.
     const notifications = result.interrupted
       ? planned.map((n) => ({ ...n, detail: `not started: ${result.interrupted}` }))
-      : await sendNotifications(images?.policies ?? [], images?.findings ?? [], planned, { mode, env: io.env, clock: Date.now, source: prepared.view.source });
+      : await sendNotifications(images?.policies ?? [], images?.findings ?? [], planned, { mode, env: io.env, clock: Date.now, source: prepared.view.source, signal: interrupt.signal });
     for (const n of notifications) (n.status === "failed" ? log.warn : log.info)(`webhook of image policy ${n.policy} (${n.images} images): ${n.status}`, n.detail ? { detail: n.detail } : {});
     if (result.stopped) log.error(`stopped: ${result.stopped}; ${result.actions.filter((a) => a.status === "planned").length} actions not started; a later run picks them up`);
     const failed = result.actions.some((a) => a.status === "failed") || notifications.some((n) => n.status === "failed");
-    const code = result.interrupted ? EXIT.interrupted : failed ? EXIT.actionFailed : EXIT.ok;
-    return finish(report(result.actions, result.interrupted ?? result.stopped, notifications), code);
+    // Cancelled while the image webhooks went out is an interruption too.
+    const interrupted = result.interrupted ?? (interrupt.signal.aborted ? String(interrupt.signal.reason) : undefined);
+    const code = interrupted ? EXIT.interrupted : failed ? EXIT.actionFailed : EXIT.ok;
+    return finish(report(result.actions, interrupted ?? result.stopped, notifications), code);
+  } catch (error) {
+    // Cancelled before acting (reading, checking images or permissions): whatever failed, failed
+    // because of it.
+    if (!interrupt.signal.aborted) throw error;
+    log.error(`interrupted (${String(interrupt.signal.reason)}) before acting: nothing was done`);
+    return EXIT.interrupted;
   } finally {
     if (timer) clearTimeout(timer);
     process.off("SIGTERM", onSignal);
@@ -190,7 +223,7 @@ function unusedPerformers(): Performers {
 }
 
 /** Writers are created (and the client loaded) only for the kinds of action the plan has. */
-async function livePerformers(prepared: Prepared, io: Io, log: ReturnType<typeof makeLogger>): Promise<Performers> {
+async function livePerformers(prepared: Prepared, io: Io, log: ReturnType<typeof makeLogger>, signal: AbortSignal): Promise<Performers> {
   const { client, api } = prepared.cluster!;
   const kc = await prepared.cluster!.writerConfig();
   const kinds = new Set<string>(prepared.plan.actions.map((a) => a.action));
@@ -198,12 +231,30 @@ async function livePerformers(prepared: Prepared, io: Io, log: ReturnType<typeof
   return createPerformers({
     pods: has("delete", "evict") ? await createPodWriter(kc, client, api) : undefined,
     namespaces: has("deleteNamespace", "scaleDown", "webhook") ? await createNamespaceWriter(kc, client, api) : undefined,
-    sidecars: has("terminate") ? await createSidecarTerminator(kc, client, api, Date.now) : undefined,
+    sidecars: has("terminate") ? await createSidecarTerminator(kc, api, Date.now) : undefined,
+    fresh: createFreshLook({
+      reader: createFreshReader(client),
+      podPolicies: prepared.collected.podPolicies,
+      namespacePolicies: prepared.collected.namespacePolicies,
+      protectedNamespaces: protectedNamespacesOf(prepared.config),
+      safetyFilters: prepared.config.settings.safetyFilters,
+      priorityClasses: prepared.view.priorityClasses,
+      self: selfPod(io.env),
+      namespacesRead: prepared.view.namespaces !== undefined,
+      // The run's clock at the write's time: a pinned --now (dry runs) moves on with real time.
+      now: () => prepared.now + (Date.now() - prepared.startedAt),
+    }),
     namespacePolicies: prepared.collected.namespacePolicies,
     sidecarPolicies: prepared.collected.podPolicies.filter((p) => p.target === "sidecars"),
     managers: prepared.managers,
     env: io.env,
     log,
     clock: Date.now,
+    signal,
   });
+}
+
+/** The lock names a pod only when its namespace is known; otherwise it names the host and pid. */
+function knownPod(self: ReturnType<typeof selfPod>): { namespace: string; name: string } | undefined {
+  return self?.namespace ? { namespace: self.namespace, name: self.name } : undefined;
 }

@@ -30,10 +30,12 @@ function describePolicy(p: PodPolicy): Plain {
       lifetimeOver: d(when.lifetimeOver),
       unreadyFor: d(when.unreadyFor),
       nodeUnhealthyFor: d(when.nodeUnhealthyFor),
+      terminatingFor: d(when.terminatingFor),
     }),
-    action: p.action,
+    action: p.gracePeriodSeconds !== undefined ? { delete: { gracePeriodSeconds: p.gracePeriodSeconds } } : p.action,
     schedule: p.schedule ? dropUndefined({ ...p.schedule, window: formatDuration(p.schedule.window) }) : undefined,
     ignoreProtections: p.ignoreProtections,
+    safetyFilters: p.safetyFilters,
   });
 }
 

@@ -61,6 +61,13 @@ export function parseConfigText(text: string, file: string): Config {
   try {
     doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
     if (doc.errors.length > 0) {
+      // Running out of stack leaves the parser's later errors meaningless (one was "Invalid regular
+      // expression ... Stack overflow", from a regex it could no longer compile): say it once.
+      const exhausted = doc.errors.find((e) => isStackExhaustion(e.message));
+      if (exhausted) {
+        const pos = lineCounter.linePos(exhausted.pos[0]);
+        throw new ConfigError([`${file}:${pos.line}:${pos.col}: not valid YAML: nested too deeply`]);
+      }
       // One broken bracket can produce thousands of errors; the first ones locate it.
       const shown = doc.errors.slice(0, MAX_SYNTAX_ERRORS).map((e) => {
         const pos = lineCounter.linePos(e.pos[0]);
@@ -142,5 +149,9 @@ export function validateConfigObject(data: unknown, source: string): Config {
 
 /** The parser recurses per nesting level; running out of stack means the nesting is absurd. */
 function yamlMessage(message: string): string {
-  return /Maximum call stack size exceeded/.test(message) ? "nested too deeply" : firstLine(message);
+  return isStackExhaustion(message) ? "nested too deeply" : firstLine(message);
+}
+
+function isStackExhaustion(message: string): boolean {
+  return /Maximum call stack size exceeded|Stack overflow/.test(message);
 }

@@ -18,7 +18,12 @@ const labelsToSelector = (labels: Record<string, string> | undefined): LabelSele
 
 const selectorText = (labels: Record<string, string> | undefined) => Object.entries(labels ?? {}).map(([k, v]) => `${k}=${v}`).join(",");
 
-export function policiesFromManagers(objects: NamespaceManagerObject[]): ManagerPolicies {
+/**
+ * A manager acts on its own namespace only: anyone who may create a NamespaceManager in their
+ * namespace could otherwise delete someone else's. Managers in `crossNamespaceFrom` (namespaces
+ * only administrators write to) may name any namespace, as the operator allowed.
+ */
+export function policiesFromManagers(objects: NamespaceManagerObject[], crossNamespaceFrom: readonly string[] = []): ManagerPolicies {
   const out: ManagerPolicies = { policies: [], managers: new Map(), problems: [] };
   for (const obj of objects) {
     const where = `NamespaceManager ${obj.metadata?.namespace}/${obj.metadata?.name}`;
@@ -26,6 +31,10 @@ export function policiesFromManagers(objects: NamespaceManagerObject[]): Manager
     const target = obj.spec?.namespace ?? obj.metadata?.namespace;
     if (!target || !obj.metadata?.name || !obj.metadata.namespace) {
       out.problems.push(`${where}: no namespace to manage; ignored`);
+      continue;
+    }
+    if (target !== obj.metadata.namespace && !crossNamespaceFrom.includes(obj.metadata.namespace)) {
+      out.problems.push(`${where}: names namespace ${target}, not its own; ignored (settings.crossNamespaceManagersFrom lets managers in chosen namespaces manage others)`);
       continue;
     }
     (obj.spec?.policies ?? []).forEach((p, i) => {

@@ -1,13 +1,17 @@
 // The config file's schema. Parsing resolves as it validates: durations become milliseconds,
 // selectors and regular expressions are compiled, so a config that parses is ready to use.
-import { backtrackingRisk } from "../core/safe-regex.ts";
+import { compilePattern, PatternError } from "../core/safe-regex.ts";
 import * as z from "zod";
 import { DURATION_HINT, DurationError, FOREVER, parseDuration } from "../core/duration.ts";
 import { parseSelector, SelectorError, type LabelSelector } from "../core/selector.ts";
 import { scheduleProblem } from "./schedule.ts";
+import { overMaximum, type Bounded } from "./maxima.ts";
 
 export const API_VERSION = "kube-sweeper.io/v1alpha1";
-export const DEFAULT_PROTECTED_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease"];
+/** Protected whatever the config says, unless named in settings.unprotectBuiltinNamespaces. */
+export const BUILTIN_PROTECTED_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease"] as const;
+/** Built in for namespace targets only: its pods are ordinary workloads. */
+export const BUILTIN_PROTECTED_NAMESPACE_TARGETS = [...BUILTIN_PROTECTED_NAMESPACES, "default"] as const;
 
 const duration = z.unknown().transform((value, ctx) => {
   if (typeof value !== "string" && typeof value !== "number") {
@@ -23,6 +27,13 @@ const duration = z.unknown().transform((value, ctx) => {
   }
 }).meta({ description: `a duration: ${DURATION_HINT}`, anyOf: [{ type: "string", minLength: 1 }, { type: "number", minimum: 0 }] });
 
+/** A duration with a documented maximum (maxima.ts). */
+const boundedDuration = (which: Bounded) =>
+  duration.superRefine((ms, ctx) => {
+    const problem = overMaximum(which, ms);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
+
 const count = z.number().int().min(0);
 
 const labelSelector = z.string().transform((value, ctx) => {
@@ -35,26 +46,15 @@ const labelSelector = z.string().transform((value, ctx) => {
   }
 });
 
-// Bounded so that a pathological pattern cannot make matching a name run for long.
-const MAX_PATTERN_LENGTH = 1000;
+// Patterns run in a linear-time engine (core/safe-regex.ts); what it cannot run is a config error.
 const regex = z.string().transform((value, ctx) => {
-  if (value.length > MAX_PATTERN_LENGTH) {
-    ctx.addIssue({ code: "custom", message: `regular expression longer than ${MAX_PATTERN_LENGTH} characters` });
-    return z.NEVER;
-  }
-  let compiled: RegExp;
   try {
-    compiled = new RegExp(value);
+    return compilePattern(value);
   } catch (error) {
-    ctx.addIssue({ code: "custom", message: `${JSON.stringify(value)} is not a regular expression: ${(error as Error).message}` });
+    if (!(error instanceof PatternError)) throw error;
+    ctx.addIssue({ code: "custom", message: `${JSON.stringify(value)} ${error.message}` });
     return z.NEVER;
   }
-  const risk = backtrackingRisk(value);
-  if (risk) {
-    ctx.addIssue({ code: "custom", message: `${JSON.stringify(value)} is refused: ${risk}` });
-    return z.NEVER;
-  }
-  return compiled;
 });
 
 const nameList = z.array(z.string().min(1));
@@ -76,7 +76,7 @@ const match = z
 const schedule = z
   .strictObject({
     cron: z.string().min(1),
-    window: duration,
+    window: boundedDuration("scheduleWindow"),
     timeZone: z.string().min(1).optional(),
   })
   .superRefine((value, ctx) => {
@@ -84,22 +84,30 @@ const schedule = z
     if (problem) ctx.addIssue({ code: "custom", path: ["cron"], message: problem });
   });
 
+// Init containers are looked at only when asked, as descheduler does (includingInitContainers).
+const includeInitContainers = z.boolean().default(false);
+
 const podConditions = z
   .strictObject({
-    restarts: z.strictObject({ atLeast: z.number().int().min(1), includeInitContainers: z.boolean().default(false) }).optional(),
+    restarts: z.strictObject({ atLeast: z.number().int().min(1), includeInitContainers }).optional(),
     exitCodes: z
       .strictObject({
         in: z.array(z.number().int()).optional(),
         notIn: z.array(z.number().int()).optional(),
         includeZero: z.boolean().default(false),
+        includeInitContainers,
       })
       .optional(),
-    reasons: z.array(z.string().min(1)).min(1).optional(),
+    // `reasons: [A, B]` is short for `reasons: {in: [A, B]}`.
+    reasons: z
+      .preprocess((value) => (Array.isArray(value) ? { in: value } : value), z.strictObject({ in: z.array(z.string().min(1)).min(1), includeInitContainers }))
+      .optional(),
     phases: z.array(z.enum(["Pending", "Running", "Succeeded", "Failed", "Unknown"])).min(1).optional(),
     olderThan: duration.optional(),
     lifetimeOver: duration.optional(),
     unreadyFor: duration.optional(),
     nodeUnhealthyFor: duration.optional(),
+    terminatingFor: duration.optional(),
   })
   .refine((when) => Object.values(when ?? {}).some((v) => v !== undefined), {
     message: "at least one condition is required (a policy without conditions would match every pod in scope)",
@@ -107,17 +115,60 @@ const podConditions = z
 
 export const PROTECTION_OPT_OUTS = ["bare-pods", "daemonset-pods", "system-critical"] as const;
 
-const podPolicy = z.strictObject({
-  name: z.string().regex(/^[a-z][a-z0-9-]*$/, "must match ^[a-z][a-z0-9-]*$ (lower case, digits, dashes)"),
-  target: z.literal("pods"),
-  match,
-  when: podConditions,
-  action: z.enum(["delete", "evict"]),
-  schedule: schedule.optional(),
-  // Protections a policy may knowingly switch off; the rest (namespaces, annotation, mirror,
-  // terminating, the sweeper's own pod) always apply.
-  ignoreProtections: z.array(z.enum(PROTECTION_OPT_OUTS)).optional(),
+// descheduler's default-evictor filters, opt-in: in settings for every pod policy, or per policy
+// (a policy's key wins over the settings' key).
+const safetyFilters = z.strictObject({
+  localStorage: z.boolean().optional(),
+  persistentVolumeClaims: z.boolean().optional(),
+  priorityThreshold: z
+    .strictObject({ value: z.number().int().optional(), className: z.string().min(1).optional() })
+    .refine((t) => (t.value === undefined) !== (t.className === undefined), "give value or className, not both")
+    .optional(),
 });
+
+const podAction = z.union(
+  [z.enum(["delete", "evict"]), z.strictObject({ delete: z.strictObject({ gracePeriodSeconds: z.number().int().min(0).max(86_400) }) })],
+  {
+    error: (issue) =>
+      typeof issue.input === "string"
+        ? `must be one of "delete", "evict", got string ${JSON.stringify(issue.input)}`
+        : `must be "delete", "evict" or {delete: {gracePeriodSeconds: N}}`,
+  },
+);
+
+const podPolicy = z
+  .strictObject({
+    name: z.string().regex(/^[a-z][a-z0-9-]*$/, "must match ^[a-z][a-z0-9-]*$ (lower case, digits, dashes)"),
+    target: z.literal("pods"),
+    match,
+    when: podConditions,
+    action: podAction,
+    schedule: schedule.optional(),
+    // Protections a policy may knowingly switch off; the rest (namespaces, annotation, mirror,
+    // terminating, the sweeper's own pod) always apply.
+    ignoreProtections: z.array(z.enum(PROTECTION_OPT_OUTS)).optional(),
+    safetyFilters: safetyFilters.optional(),
+  })
+  .superRefine((p, ctx) => {
+    // A forced delete removes the object without the kubelet: only safe when no kubelet can be
+    // running the pod any more (the pod garbage collector's and the out-of-service taint's rule).
+    if (typeof p.action === "object" && p.action.delete.gracePeriodSeconds === 0) {
+      const others = Object.entries(p.when ?? {}).filter(([key, value]) => key !== "nodeUnhealthyFor" && value !== undefined);
+      if (p.when?.nodeUnhealthyFor === undefined || others.length === 0) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["action", "delete", "gracePeriodSeconds"],
+          message: "a forced delete (gracePeriodSeconds: 0) needs when.nodeUnhealthyFor (the node gone or not Ready that long) and at least one other condition saying which pods (e.g. terminatingFor)",
+        });
+      }
+    }
+  })
+  .transform(({ action, ...p }) => ({
+    ...p,
+    action: typeof action === "string" ? action : ("delete" as const),
+    /** Set for `{delete: {gracePeriodSeconds: N}}`; 0 is a forced delete. */
+    gracePeriodSeconds: typeof action === "string" ? undefined : action.delete.gracePeriodSeconds,
+  }));
 
 const policyName = z.string().regex(/^[a-z][a-z0-9-]*$/, "must match ^[a-z][a-z0-9-]*$ (lower case, digits, dashes)");
 
@@ -161,7 +212,7 @@ export interface ScaleFilter {
 const webhookSpec = z.strictObject({
   url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }),
   secretEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name").optional(),
-  timeout: duration.default(10_000),
+  timeout: boundedDuration("webhookTimeout").default(10_000),
   retries: z.number().int().min(0).max(10).default(3),
 });
 
@@ -215,7 +266,7 @@ const terminateAction = z
               method: z.enum(["GET", "POST", "PUT"]).default("POST"),
             })
             .optional(),
-          timeout: duration.default(10_000),
+          timeout: boundedDuration("terminateTimeout").default(10_000),
         })
         .refine((t) => !(t.exec && t.http), { message: "give exec or http, not both" }),
     }),
@@ -283,24 +334,32 @@ const policy = z
 const settings = z
   .strictObject({
     // A timer longer than ~24.8 days fires at once in Node; a day is already far beyond any use.
-    waitBetweenActions: duration.refine((ms) => ms <= MAX_PAUSE_MS, "at most 24h").default(10_000),
+    waitBetweenActions: boundedDuration("waitBetweenActions").default(10_000),
     maxActions: count.optional(),
     maxActionsPerNamespace: count.optional(),
     maxActionsPerOwner: count.optional(),
+    // Pods on one node per run, as descheduler's maxNoOfPodsToEvictPerNode.
+    maxActionsPerNode: count.optional(),
+    safetyFilters: safetyFilters.optional(),
     abortIfMoreThan: z
       .strictObject({ count: count.optional(), percent: z.number().min(0).max(100).optional() })
       .optional(),
-    protectedNamespaces: nameList.default(DEFAULT_PROTECTED_NAMESPACES),
+    // Added to the built-in protected namespaces, never replacing them.
+    protectedNamespaces: nameList.default([]),
+    // Taking a built-in protection away must be said in so many words (and is warned about).
+    unprotectBuiltinNamespaces: z.array(z.enum(BUILTIN_PROTECTED_NAMESPACE_TARGETS)).default([]),
     order: z.enum(["oldest-first", "most-restarts-first"]).default("oldest-first"),
     // Also evaluate the namespace manager's NamespaceManager objects (k8s.consol.de/v1beta1).
     namespaceManagers: z.boolean().default(false),
+    // Namespaces whose NamespaceManager objects may manage any namespace (elsewhere: their own only).
+    crossNamespaceManagersFrom: nameList.default([]),
     // How registries are reached by image checks.
     registries: z
       .strictObject({
         plainHttp: z.array(z.string().min(1)).default([]),
         skipTLSVerify: z.array(z.string().min(1)).default([]),
         mirrors: z.record(z.string().min(1), z.string().min(1)).default({}),
-        timeout: duration.refine((ms) => ms > 0, "must be more than 0").default(10_000),
+        timeout: boundedDuration("registryTimeout").refine((ms) => ms > 0, "must be more than 0").default(10_000),
         concurrency: z.number().int().min(1).max(256).default(16),
       })
       .default({ plainHttp: [], skipTLSVerify: [], mirrors: {}, timeout: 10_000, concurrency: 16 }),
@@ -317,9 +376,11 @@ const settings = z
   })
   .default({
     waitBetweenActions: 10_000,
-    protectedNamespaces: DEFAULT_PROTECTED_NAMESPACES,
+    protectedNamespaces: [],
+    unprotectBuiltinNamespaces: [],
     order: "oldest-first",
     namespaceManagers: false,
+    crossNamespaceManagersFrom: [],
     registries: { plainHttp: [], skipTLSVerify: [], mirrors: {}, timeout: 10_000, concurrency: 16 },
     registryAuth: false,
     lock: { enabled: true, namespace: "default", name: "kube-sweeper" },
@@ -346,6 +407,13 @@ export const configSchema = z
   });
 
 export type Config = z.output<typeof configSchema>;
+
+/** What a valid config still deserves a word about, on every run and in validate. */
+export function settingsWarnings(settings: Config["settings"]): string[] {
+  return settings.unprotectBuiltinNamespaces.map((ns) =>
+    ns === "default" ? "settings.unprotectBuiltinNamespaces: default is not protected: the namespace itself may be acted on" : `settings.unprotectBuiltinNamespaces: ${ns} is not protected: its pods and the namespace itself may be acted on`,
+  );
+}
 export type Settings = Config["settings"];
 export type Policy = Config["policies"][number];
 export type PodPolicy = Extract<Policy, { target: "pods" }>;
@@ -359,4 +427,5 @@ export type NamespaceAction = NamespacePolicy["action"];
 export type Match = PodPolicy["match"];
 export type NamespaceMatch = NamespacePolicy["match"];
 export type Schedule = NonNullable<PodPolicy["schedule"]>;
+export type SafetyFilters = z.output<typeof safetyFilters>;
 export type ProtectionOptOut = (typeof PROTECTION_OPT_OUTS)[number];

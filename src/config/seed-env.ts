@@ -2,7 +2,7 @@
 // deployment can switch by changing its image. Documented differences: every container is
 // inspected (the reaper looked only at the first), and "unhealthy nodes" reads the Node's Ready
 // condition (the reaper fired on an unready first container).
-import { backtrackingRisk } from "../core/safe-regex.ts";
+import { compilePattern, PatternError } from "../core/safe-regex.ts";
 import { ConfigError } from "../errors.ts";
 import { parseDuration } from "../core/duration.ts";
 import type { LoadedConfig } from "./load.ts";
@@ -42,11 +42,10 @@ export function configFromSeedEnv(env: NodeJS.ProcessEnv): LoadedConfig {
   const targetPod = env.TARGETPOD?.trim();
   if (targetPod) {
     try {
-      new RegExp(targetPod);
-      const risk = backtrackingRisk(targetPod);
-      if (risk) problems.push(`env.TARGETPOD: ${JSON.stringify(targetPod)} is refused: ${risk}`);
+      compilePattern(targetPod);
     } catch (error) {
-      problems.push(`env.TARGETPOD: ${JSON.stringify(targetPod)} is not a regular expression: ${(error as Error).message}`);
+      if (!(error instanceof PatternError)) throw error;
+      problems.push(`env.TARGETPOD: ${JSON.stringify(targetPod)} ${error.message}`);
     }
   }
   const wait = env.KUBECTL_POD_DELETION_WAIT?.trim();
@@ -60,7 +59,7 @@ export function configFromSeedEnv(env: NodeJS.ProcessEnv): LoadedConfig {
   if (problems.length > 0) throw new ConfigError(problems);
 
   const match: Record<string, unknown> = { namespaces: [namespace] };
-  // The reaper matched TARGETPOD unanchored (a substring match); an unanchored RegExp does the same.
+  // The reaper matched TARGETPOD unanchored (a substring match); an unanchored pattern does the same.
   if (targetPod) match.name = targetPod;
   const olderThan = `${minAgeMinutes}m`;
   const policies: unknown[] = [

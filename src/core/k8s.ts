@@ -73,6 +73,7 @@ export interface Pod {
     serviceAccountName?: string;
     containers?: Container[];
     initContainers?: Container[];
+    volumes?: Volume[];
   };
   status?: {
     phase?: string;
@@ -100,4 +101,18 @@ export interface ObjectList<T> {
   kind?: string;
   metadata?: { continue?: string; resourceVersion?: string };
   items?: T[];
+}
+
+/** The volume sources the safety filters look at; others are ignored. */
+export interface Volume {
+  name?: string;
+  emptyDir?: object | null;
+  hostPath?: { path?: string } | null;
+  persistentVolumeClaim?: { claimName?: string } | null;
+}
+
+export interface PriorityClass {
+  kind?: string;
+  metadata?: { name?: string };
+  value?: number;
 }

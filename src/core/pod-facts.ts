@@ -37,10 +37,10 @@ export interface ObservedExit {
   which: "current" | "last";
 }
 
-/** Exit codes from every container's current and last terminated state. */
-export function observedExitCodes(pod: Pod): ObservedExit[] {
+/** Exit codes from every container's current and last terminated state (init containers if asked). */
+export function observedExitCodes(pod: Pod, includeInit: boolean): ObservedExit[] {
   const out: ObservedExit[] = [];
-  for (const cs of containerStatuses(pod, true)) {
+  for (const cs of containerStatuses(pod, includeInit)) {
     const name = cs.name ?? "?";
     const current = cs.state?.terminated?.exitCode;
     if (typeof current === "number") out.push({ container: name, exitCode: current, which: "current" });
@@ -55,11 +55,11 @@ export interface ObservedReason {
   reason: string;
 }
 
-/** Reasons from container waiting/terminated states (current and last) and the pod itself. */
-export function observedReasons(pod: Pod): ObservedReason[] {
+/** Reasons from container waiting/terminated states (current and last; init containers if asked) and the pod itself. */
+export function observedReasons(pod: Pod, includeInit: boolean): ObservedReason[] {
   const out: ObservedReason[] = [];
   if (pod.status?.reason) out.push({ source: "pod", reason: pod.status.reason });
-  for (const cs of containerStatuses(pod, true)) {
+  for (const cs of containerStatuses(pod, includeInit)) {
     const name = `container ${cs.name ?? "?"}`;
     for (const state of [cs.state, cs.lastState]) {
       if (state?.waiting?.reason) out.push({ source: name, reason: state.waiting.reason });

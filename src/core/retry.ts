@@ -43,7 +43,13 @@ export function parseRetryAfter(value: string | undefined | null, now: number = 
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
-export async function withRetries<T>(call: (attempt: number) => Promise<T>, classify: (error: unknown) => Transient, policy: RetryPolicy, budget: RetryBudget = {}, onRetry?: (error: unknown, retry: number, delayMs: number) => void): Promise<T> {
+/** The longest wait a server's Retry-After gets: a one-shot run does not sleep for an hour. */
+export const retryAfterCapMs = (policy: RetryPolicy): number => policy.capMs * 4;
+
+/** Called before each retry; `askedMs` is the server's Retry-After when it asked for more than the wait. */
+export type OnRetry = (error: unknown, retry: number, delayMs: number, askedMs: number | undefined) => void;
+
+export async function withRetries<T>(call: (attempt: number) => Promise<T>, classify: (error: unknown) => Transient, policy: RetryPolicy, budget: RetryBudget = {}, onRetry?: OnRetry): Promise<T> {
   const clock = budget.clock ?? Date.now;
   const wait = budget.wait ?? ((ms: number, signal?: AbortSignal) => sleep(ms, undefined, { signal }));
   for (let attempt = 1; ; attempt++) {
@@ -53,9 +59,9 @@ export async function withRetries<T>(call: (attempt: number) => Promise<T>, clas
       const { retryable, retryAfterMs } = classify(error);
       if (!retryable || attempt >= policy.attempts || budget.signal?.aborted) throw error;
       // A server asking for a longer pause than the backoff gets it, within the cap's reach.
-      const delay = Math.max(backoffMs(policy, attempt, budget.random), Math.min(retryAfterMs ?? 0, policy.capMs * 4));
+      const delay = Math.max(backoffMs(policy, attempt, budget.random), Math.min(retryAfterMs ?? 0, retryAfterCapMs(policy)));
       if (budget.deadlineAt !== undefined && clock() + delay >= budget.deadlineAt) throw error;
-      onRetry?.(error, attempt, delay);
+      onRetry?.(error, attempt, delay, retryAfterMs !== undefined && retryAfterMs > delay ? retryAfterMs : undefined);
       try {
         await wait(delay, budget.signal);
       } catch {

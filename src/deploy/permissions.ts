@@ -1,5 +1,6 @@
 // The API permissions a config needs, derived from its policies and actions: the single source
 // for the generated RBAC and for the check a sweep makes before its first write.
+import { EVENTS_NAMESPACE_FOR_CLUSTER_SCOPED } from "../cluster/events.ts";
 import type { Config } from "../config/schema.ts";
 import { namespacePoliciesOf, podPoliciesOf } from "../plan/collect.ts";
 import type { Action, ActionKind } from "../plan/types.ts";
@@ -16,7 +17,7 @@ export interface Permission {
   why: string;
   /** The actions that write with it (checked before the first write); none for reads and the lock. */
   actions?: ActionKind[];
-  /** Events are written in the target's namespace (or default, for a Namespace target). */
+  /** Events are written in the target's namespace (or kube-system, for a Namespace target: see cluster/events.ts). */
   events?: boolean;
 }
 
@@ -39,10 +40,21 @@ export function requiredPermissions(config: Config, options: PermissionOptions =
   const countsPods = namespaces.some((p) => p.when.podsSucceeded) || managers;
 
   if (pods.length || sidecars.length || countsPods) add("", "pods", ["list"], "read pods");
-  if (pods.some((p) => p.when.nodeUnhealthyFor !== undefined)) add("", "nodes", ["list"], "nodeUnhealthyFor reads nodes", { clusterScoped: true });
+  // Every write is preceded by a fresh GET of its target (and of the node or namespace it depends on).
+  const podWrites: ActionKind[] = ["delete", "evict", "terminate"];
+  if (pods.length) add("", "pods", ["get"], "the pod is read again before acting", { actions: ["delete", "evict"] });
+  if (pods.some((p) => p.when.nodeUnhealthyFor !== undefined)) {
+    add("", "nodes", ["list"], "nodeUnhealthyFor reads nodes", { clusterScoped: true });
+    add("", "nodes", ["get"], "nodeUnhealthyFor: a node missing from the list, and the pod's node before acting, are read again", { clusterScoped: true, actions: ["delete", "evict"] });
+  }
   if ([...pods, ...sidecars].some((p) => p.match.namespaceSelector) || namespaces.length || managers) {
     add("", "namespaces", ["list"], "read namespaces", { clusterScoped: true });
+    add("", "namespaces", ["get"], "the target's namespace is read again before acting", { clusterScoped: true, actions: [...podWrites, "deleteNamespace", "scaleDown", "webhook"] });
   }
+  if ([config.settings.safetyFilters, ...pods.map((p) => p.safetyFilters)].some((f) => f?.priorityThreshold?.className !== undefined)) {
+    add("scheduling.k8s.io", "priorityclasses", ["list"], "safetyFilters.priorityThreshold.className reads PriorityClasses", { clusterScoped: true });
+  }
+  // A forced delete (gracePeriodSeconds 0) is the same verb: no extra permission.
   if (pods.some((p) => p.action === "delete")) add("", "pods", ["delete"], "action delete", { actions: ["delete"] });
   if (pods.some((p) => p.action === "evict")) add("", "pods/eviction", ["create"], "action evict", { actions: ["evict"] });
   for (const p of sidecars) {
@@ -99,7 +111,7 @@ export function writeChecks(permissions: Permission[], actions: Action[], withEv
     const own = action.target.kind === "Pod" ? action.target.namespace : action.target.name;
     for (const permission of permissions) {
       if (!permission.actions?.includes(action.action) || (permission.events && !withEvents)) continue;
-      const namespace = permission.clusterScoped ? undefined : permission.events ? (action.target.kind === "Pod" ? own : "default") : own;
+      const namespace = permission.clusterScoped ? undefined : permission.events ? (action.target.kind === "Pod" ? own : EVENTS_NAMESPACE_FOR_CLUSTER_SCOPED) : own;
       out.set(`${permission.group}/${permission.resource}/${permission.verb}/${namespace ?? ""}`, { permission, namespace });
     }
   }

@@ -49,6 +49,11 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
   let stopped: string | undefined;
   let next = 0;
   let started = 0;
+  // The actions in flight when the run was cancelled: the report names them.
+  const inFlight = new Set<Action>();
+  const cutShort = new Set<Action>();
+  const onAbort = () => inFlight.forEach((a) => cutShort.add(a));
+  signal.addEventListener("abort", onAbort, { once: true });
   // Each worker writes, then pauses: with concurrency 1 (the default) the wait is the time between
   // two writes; with n workers at most n writes are in flight and each pauses after its own.
   const worker = async () => {
@@ -65,20 +70,29 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
         const action = actions[next++]!;
         options.onProgress?.(++started, actions.length, action);
         let outcome;
+        inFlight.add(action);
         try {
           outcome = await performers[action.action](action, mode === "server-dry-run");
         } catch (error) {
           outcome = { status: "failed" as const, detail: (error as Error).message.split("\n")[0]! };
+        } finally {
+          inFlight.delete(action);
+        }
+        if (cutShort.has(action) && outcome.status === "failed") {
+          // Cancelled, not broken: the API did not stop answering, the run stopped asking.
+          const why = String(signal.reason ?? "interrupted");
+          outcome = { status: "failed" as const, detail: outcome.detail.startsWith("interrupted") ? outcome.detail : `interrupted (${why}): ${outcome.detail}` };
         }
         action.at = new Date(options.clock()).toISOString();
         action.detail = outcome.detail;
+        if (outcome.reasons) action.reasons = outcome.reasons;
         action.status = mode === "server-dry-run" && outcome.status === "done" ? "would-do" : outcome.status;
         const line = `${mode === "server-dry-run" ? "DRY-RUN (server): " : ""}${action.action} ${describeTarget(action)}: ${action.status}`;
         (action.status === "failed" ? log.warn : log.info)(line, { policy: action.policy, ...(action.detail ? { detail: action.detail } : {}) });
         // Every further write would wait out the same retries and fail the same way.
         if (outcome.stopsRun) stopped ??= outcome.stopsRun;
         if (stopped) return;
-        if (options.afterAction) {
+        if (options.afterAction && !signal.aborted) {
           const record = () => options.afterAction!(action);
           event = event ? event.then(record) : record();
           if (options.waitBetweenActions > 0) await event;
@@ -97,10 +111,21 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
       await event;
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 1, actions.length)) }, worker));
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 1, actions.length)) }, worker));
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+  // Cancelled during the last action (or its Event) is an interruption too: nothing is left to
+  // start, but what was in flight was cut short.
+  if (signal.aborted) {
+    interrupted ??= String(signal.reason ?? "interrupted");
+    stopped = undefined;
+  }
+  if (interrupted && cutShort.size > 0) interrupted += ` during ${[...cutShort].map((a) => `${a.action} ${describeTarget(a)}`).join(", ")}`;
   const why = stopped ?? interrupted;
   if (why) markNotStarted(actions.filter((a) => a.status === "planned"), why);
-  return { actions, interrupted: stopped ? undefined : interrupted, stopped };
+  return { actions, interrupted, stopped };
 }
 
 function markNotStarted(actions: Action[], why: string): void {

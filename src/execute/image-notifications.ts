@@ -31,6 +31,7 @@ export interface NotifyOptions {
   clock: () => number;
   source: { server: string; version: string };
   backoffMs?: (attempt: number) => number;
+  signal?: AbortSignal;
 }
 
 export async function sendNotifications(policies: ImagePolicy[], findings: ImageFinding[], planned: Notification[], options: NotifyOptions): Promise<Notification[]> {
@@ -50,7 +51,7 @@ export async function sendNotifications(policies: ImagePolicy[], findings: Image
       sentAt: isoSeconds(options.clock()),
       images: imageEntries(notAvailable(policy, findings)),
     };
-    const outcome = await callConfiguredWebhook(policy.action, body, options.env, options.backoffMs);
+    const outcome = await callConfiguredWebhook(policy.action, body, options.env, options.backoffMs, options.signal);
     sent.push({ ...notification, status: outcome.status === "done" ? "done" : "failed", detail: outcome.detail, at: isoSeconds(options.clock()) });
   }
   return sent;

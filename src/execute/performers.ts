@@ -7,7 +7,10 @@ import type { Logger } from "../core/log.ts";
 import { isoSeconds } from "../core/clock.ts";
 import type { NamespaceWriter } from "../cluster/namespace-writer.ts";
 import type { Outcome, PodWriter } from "../cluster/pod-writer.ts";
+import type { Pod } from "../core/k8s.ts";
+import type { NamespaceInfo } from "../policies/verdict.ts";
 import type { Action, ActionKind } from "../plan/types.ts";
+import type { FreshLook, Look } from "./fresh-look.ts";
 import { callConfiguredWebhook, WEBHOOK_NOT_DRY_RUN } from "./webhook.ts";
 
 export type Performer = (action: Action, serverDryRun: boolean) => Promise<Outcome>;
@@ -17,6 +20,8 @@ export interface PerformerDeps {
   pods: PodWriter | undefined;
   namespaces: NamespaceWriter | undefined;
   sidecars: SidecarTerminator | undefined;
+  /** Reads each target again just before its write (see fresh-look.ts). */
+  fresh: FreshLook | undefined;
   namespacePolicies: NamespacePolicy[];
   sidecarPolicies: SidecarPolicy[];
   /** Policies derived from NamespaceManager objects: policy name -> the object. */
@@ -25,6 +30,8 @@ export interface PerformerDeps {
   log: Logger;
   clock: () => number;
   webhookBackoffMs?: (attempt: number) => number;
+  /** The run's cancellation, for the calls that are not API requests (webhooks). */
+  signal?: AbortSignal;
 }
 
 export function createPerformers(deps: PerformerDeps): Performers {
@@ -33,6 +40,18 @@ export function createPerformers(deps: PerformerDeps): Performers {
     if (!writer) throw new Error("no writer for this action kind");
     return writer;
   };
+
+  /** Acts only on what the fresh look still finds qualifying; the report gets the reasons that held then. */
+  type Write<T> = (action: Action, dryRun: boolean, fresh: { object: T; reasons: string[] }) => Promise<Outcome>;
+  const looked =
+    <T>(look: (fresh: FreshLook, action: Action) => Promise<Look<T>>, perform: Write<T>): Performer =>
+    async (action, dryRun) => {
+      const fresh = await look(need(deps.fresh), action);
+      if (!fresh.go) return fresh.outcome;
+      return { ...(await perform(action, dryRun, fresh)), reasons: fresh.reasons };
+    };
+  const pod = (perform: Write<Pod>) => looked((f, a) => f.pod(a), perform);
+  const namespace = (perform: Write<NamespaceInfo>) => looked((f, a) => f.namespace(a), perform);
 
   /** After a namespace action succeeded for real: the once-only record. */
   const recorded = (perform: Performer): Performer => async (action, dryRun) => {
@@ -61,17 +80,19 @@ export function createPerformers(deps: PerformerDeps): Performers {
   };
 
   return {
-    delete: (action, dryRun) => need(deps.pods).deletePod(action.target, dryRun),
-    evict: (action, dryRun) => need(deps.pods).evictPod(action.target, dryRun),
-    terminate: (action, dryRun) => need(deps.sidecars).terminate(action.target, deps.sidecarPolicies.find((p) => p.name === action.policy)!, dryRun),
-    deleteNamespace: recorded((action, dryRun) => need(deps.namespaces).deleteNamespace(action.target, dryRun)),
-    scaleDown: recorded((action, dryRun) => {
+    delete: pod((action, dryRun) => need(deps.pods).deletePod(action.target, dryRun, action.gracePeriodSeconds)),
+    evict: pod((action, dryRun) => need(deps.pods).evictPod(action.target, dryRun)),
+    terminate: pod((action, dryRun, fresh) => need(deps.sidecars).terminate(fresh.object, deps.sidecarPolicies.find((p) => p.name === action.policy)!, dryRun)),
+    deleteNamespace: recorded(namespace((action, dryRun) => need(deps.namespaces).deleteNamespace(action.target, dryRun))),
+    scaleDown: recorded(namespace((action, dryRun) => {
       const spec = policy(action.policy).action;
       if (spec.kind !== "scaleDown") throw new Error(`policy ${action.policy} is not a scaleDown policy`);
       const filters = spec.filters ?? (spec.selector ? [{ kind: undefined, labels: spec.selector.requirements }] : []);
-      return need(deps.namespaces).scaleDown(action.target.name, spec.kinds, filters, dryRun);
-    }),
-    webhook: recorded(async (action, dryRun) => {
+      return need(deps.namespaces).scaleDown(action.target, spec.kinds, filters, dryRun);
+    })),
+    // The webhook is outside the cluster, so nothing binds it to the namespace atomically: the
+    // fresh look just before the call is the check, and the body names the uid for the receiver.
+    webhook: recorded(namespace(async (action, dryRun, fresh) => {
       const spec = policy(action.policy).action;
       if (spec.kind !== "webhook") throw new Error(`policy ${action.policy} is not a webhook policy`);
       if (dryRun) return { status: "done", detail: WEBHOOK_NOT_DRY_RUN };
@@ -83,13 +104,14 @@ export function createPerformers(deps: PerformerDeps): Performers {
           kind: "SweepWebhook",
           policy: manager?.policy ?? action.policy,
           namespace: { name: action.target.name, uid: action.target.uid },
-          reasons: action.reasons,
+          reasons: fresh.reasons,
           sentAt: isoSeconds(deps.clock()),
           ...(manager ? { namespaceManager: { namespace: manager.namespace, name: manager.name } } : {}),
         },
         deps.env,
         deps.webhookBackoffMs,
+        deps.signal,
       );
-    }),
+    })),
   };
 }

@@ -73,7 +73,7 @@ export async function checkImages(options: CheckOptions): Promise<ImageFinding[]
   }
 
   const entries = [...groups.entries()].sort(([a], [b]) => a.localeCompare(b));
-  const findings: ImageFinding[] = new Array(entries.length);
+  const findings: ImageFinding[][] = new Array(entries.length);
   let next = 0;
   let checked = 0;
   const worker = async () => {
@@ -81,28 +81,41 @@ export async function checkImages(options: CheckOptions): Promise<ImageFinding[]
       const i = next++;
       if (i >= entries.length) return;
       const [key, group] = entries[i]!;
-      const workloads = group.uses
-        .map((u) => ({ kind: u.workload.kind, namespace: u.workload.namespace, name: u.workload.name, container: u.container, image: u.image }))
-        .sort((a, b) => `${a.namespace}/${a.kind}/${a.name}/${a.container}`.localeCompare(`${b.namespace}/${b.kind}/${b.name}/${b.container}`));
-      const base = { image: group.ref?.canonical ?? key.slice(4), workloads, policies: [...group.policies].sort() };
+      const base = { image: group.ref?.canonical ?? key.slice(4), workloads: workloadsOf(group.uses), policies: [...group.policies].sort() };
       if (!group.ref) {
-        findings[i] = { ...base, status: "bad-format", detail: group.bad ?? "not an image reference" };
+        findings[i] = [{ ...base, status: "bad-format", detail: group.bad ?? "not an image reference" }];
       } else {
-        const credential = options.credentialFor ? await firstCredential(group.uses, group.ref.registry, options.credentialFor) : undefined;
-        const result = await options.registry.check(group.ref, credential);
-        findings[i] = { ...base, ...result };
+        // Each workload pulls with its own namespace's credentials: check once per credential in use,
+        // so a secret in one namespace never makes the image "available" for another.
+        const byCredential = await partitionByCredential(group.uses, options.registry.hostFor(group.ref), options.credentialFor);
+        findings[i] = [];
+        for (const { credential, uses } of byCredential) {
+          const result = await options.registry.check(group.ref, credential);
+          findings[i]!.push({ ...base, workloads: workloadsOf(uses), ...result });
+        }
       }
       options.onProgress?.(++checked, entries.length);
     }
   };
   await Promise.all(Array.from({ length: Math.min(options.concurrency, Math.max(1, entries.length)) }, worker));
-  return findings;
+  return findings.flat();
 }
 
-async function firstCredential(uses: ImageUse[], registry: string, credentialFor: NonNullable<CheckOptions["credentialFor"]>): Promise<Credential | undefined> {
+function workloadsOf(uses: ImageUse[]): ImageFinding["workloads"] {
+  return uses
+    .map((u) => ({ kind: u.workload.kind, namespace: u.workload.namespace, name: u.workload.name, container: u.container, image: u.image }))
+    .sort((a, b) => `${a.namespace}/${a.kind}/${a.name}/${a.container}`.localeCompare(`${b.namespace}/${b.kind}/${b.name}/${b.container}`));
+}
+
+/** The uses grouped by the credential each would pull with (none first), in a stable order. */
+async function partitionByCredential(uses: ImageUse[], host: string, credentialFor: CheckOptions["credentialFor"]): Promise<{ credential: Credential | undefined; uses: ImageUse[] }[]> {
+  const parts = new Map<string, { credential: Credential | undefined; uses: ImageUse[] }>();
   for (const use of uses) {
-    const found = await credentialFor(use, registry);
-    if (found) return found;
+    const credential = credentialFor ? await credentialFor(use, host) : undefined;
+    const key = credential ? JSON.stringify([credential.username, credential.password]) : "";
+    const part = parts.get(key) ?? { credential, uses: [] };
+    part.uses.push(use);
+    parts.set(key, part);
   }
-  return undefined;
+  return [...parts.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, part]) => part);
 }

@@ -26,6 +26,8 @@ export interface ImageRunOptions {
   concurrency?: number;
   log: Logger;
   onProgress?: (checked: number, total: number) => void;
+  /** The run's cancellation (sweep): ends registry requests and their retry waits. */
+  signal?: AbortSignal | undefined;
 }
 
 /** What `--fail-on-findings` gates on: the image is certainly not pullable (auth failures are not certain). */
@@ -44,7 +46,9 @@ export async function runImageChecks(options: ImageRunOptions): Promise<ImageFin
   let workloads: Workload[];
   let namespaces: Map<string, NamespaceInfo> | undefined;
   if (options.snapshot) {
-    const objects = snapshotObjects(options.snapshot);
+    // Streamed: only the workloads asked for and the namespaces are kept.
+    const objects: { kind?: unknown }[] = [];
+    for await (const batch of snapshotObjects(options.snapshot)) objects.push(...batch.filter((o) => o.kind === "Namespace" || kinds.includes(o.kind as WorkloadKind)));
     workloads = objects.flatMap((o) => {
       const kind = o.kind as WorkloadKind;
       if (!kinds.includes(kind)) return [];
@@ -68,6 +72,7 @@ export async function runImageChecks(options: ImageRunOptions): Promise<ImageFin
     skipTLSVerify: new Set(settings.skipTLSVerify),
     mirrors: new Map(Object.entries(settings.mirrors)),
     timeoutMs: settings.timeout,
+    signal: options.signal,
   });
   const findings = await checkImages({
     policies,

@@ -5,7 +5,8 @@ import { scheduleWindow } from "../config/schedule.ts";
 import type { Pod } from "../core/k8s.ts";
 import { parseInstant } from "../core/clock.ts";
 import { controllerOf, creationTime, podRef, totalRestarts } from "../core/pod-facts.ts";
-import type { PolicyEvaluation } from "../policies/pods/evaluate.ts";
+import { isForcedDelete, type PolicyEvaluation } from "../policies/pods/evaluate.ts";
+import { formatDuration } from "../core/duration.ts";
 import type { NamespaceEvaluation } from "../policies/namespaces/evaluate.ts";
 import type { NamespaceInfo } from "../policies/verdict.ts";
 import { protectionsFor, type Protection } from "./protections.ts";
@@ -17,11 +18,14 @@ interface Contender {
   schedule: Schedule | undefined;
   reasons: string[];
   protections: string[];
+  /** What else holds this policy back (a forced delete whose node is not down). */
+  gate?: string[];
+  gracePeriodSeconds?: number | undefined;
 }
 
 /** What holds a matching policy back: protections that still apply to it, and its schedule. */
-export function blockersOf(protections: string[], schedule: Schedule | undefined, now: number): string[] {
-  const blockers = protections.map((p) => `protected: ${p}`);
+export function blockersOf(protections: string[], schedule: Schedule | undefined, now: number, gate: string[] = []): string[] {
+  const blockers = [...gate, ...protections.map((p) => `protected: ${p}`)];
   if (schedule) {
     const window = scheduleWindow(schedule, now);
     if (!window.open) blockers.push(window.reason);
@@ -29,25 +33,42 @@ export function blockersOf(protections: string[], schedule: Schedule | undefined
   return blockers;
 }
 
-export function podBlockers(policy: PodPolicy | SidecarPolicy, protections: Protection[], now: number): string[] {
-  return blockersOf(podTargetProtections(policy, protections).map((p) => p.reason), policy.schedule, now);
+export function podBlockers(policy: PodPolicy | SidecarPolicy, protections: Protection[], now: number, evaluation?: PolicyEvaluation | SidecarEvaluation): string[] {
+  return blockersOf(podTargetProtections(policy, protections, evaluation).map((p) => p.reason), policy.schedule, now, forceGateBlockers(policy, evaluation));
 }
+
+/**
+ * A forced delete skips the kubelet, so it is allowed only when the pod's node is gone or not
+ * Ready for at least the policy's nodeUnhealthyFor: the rule Kubernetes' pod garbage collector
+ * and the node.kubernetes.io/out-of-service taint follow. Otherwise the target is held back.
+ */
+function forceGateBlockers(policy: PodPolicy | SidecarPolicy, evaluation: PolicyEvaluation | SidecarEvaluation | undefined): string[] {
+  if (policy.target !== "pods" || !isForcedDelete(policy)) return [];
+  const gate = evaluation && "forceGate" in evaluation ? evaluation.forceGate : undefined;
+  if (gate?.holds) return [];
+  const needed = `needs the node gone or not Ready for at least ${formatDuration(policy.when.nodeUnhealthyFor ?? 0)}`;
+  return [`forced delete (gracePeriodSeconds 0) not allowed: ${needed}: ${gate?.reason ?? "node not evaluated"}`];
+}
+
+/** Starts the note naming the other policies that matched: it is about the plan, not a condition. */
+export const CONFIG_ORDER_NOTE = "first eligible policy in config order";
 
 /**
  * The first matching policy in config order that may act wins; the others are named in its
  * reasons. When every matching policy is held back, the first one's blockers are reported.
  */
-function pickWinner(contenders: Contender[], now: number): Pick<Candidate, "policy" | "action" | "reasons" | "heldBack"> | undefined {
+function pickWinner(contenders: Contender[], now: number): Pick<Candidate, "policy" | "action" | "reasons" | "heldBack" | "gracePeriodSeconds"> | undefined {
   if (contenders.length === 0) return undefined;
-  const verdicts = contenders.map((c) => ({ contender: c, blockers: blockersOf(c.protections, c.schedule, now) }));
+  const verdicts = contenders.map((c) => ({ contender: c, blockers: blockersOf(c.protections, c.schedule, now, c.gate) }));
   const winner = verdicts.find((v) => v.blockers.length === 0) ?? verdicts[0]!;
   const reasons = [...winner.contender.reasons];
   const others = contenders.filter((c) => c !== winner.contender).map((c) => c.name);
-  if (others.length > 0) reasons.push(`first eligible policy in config order (also matched: ${others.join(", ")})`);
+  if (others.length > 0) reasons.push(`${CONFIG_ORDER_NOTE} (also matched: ${others.join(", ")})`);
   return {
     policy: winner.contender.name,
     action: winner.contender.action,
     reasons,
+    ...(winner.contender.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: winner.contender.gracePeriodSeconds } : {}),
     ...(winner.blockers.length > 0 ? { heldBack: winner.blockers.join("; ") } : {}),
   };
 }
@@ -55,8 +76,16 @@ function pickWinner(contenders: Contender[], now: number): Pick<Candidate, "poli
 /** Terminating a sidecar leaves the pod in place, so "nothing would recreate it" does not apply. */
 const SIDECAR_IGNORES = ["bare-pods"] as const;
 
-export function podTargetProtections(policy: PodPolicy | SidecarPolicy, protections: Protection[]): Protection[] {
-  return protectionsFor(protections, policy.target === "pods" ? policy.ignoreProtections : SIDECAR_IGNORES);
+/**
+ * The protections that hold a policy back from this pod: the global ones it does not opt out of,
+ * plus its safety filters. "Already terminating" is waived for exactly one case: a forced delete
+ * whose node is gone or not Ready long enough (the pod is stuck, and nothing else will remove it).
+ */
+export function podTargetProtections(policy: PodPolicy | SidecarPolicy, protections: Protection[], evaluation?: PolicyEvaluation | SidecarEvaluation): Protection[] {
+  const global = protectionsFor(protections, policy.target === "pods" ? policy.ignoreProtections : SIDECAR_IGNORES);
+  if (policy.target !== "pods" || !evaluation || !("filters" in evaluation)) return global;
+  const waiveTerminating = isForcedDelete(policy) && evaluation.forceGate?.holds === true;
+  return [...global.filter((p) => !(waiveTerminating && p.terminating)), ...evaluation.filters];
 }
 
 export function chooseAction(pod: Pod, evaluations: (PolicyEvaluation | SidecarEvaluation)[], protections: Protection[], now: number): Candidate | undefined {
@@ -66,8 +95,10 @@ export function chooseAction(pod: Pod, evaluations: (PolicyEvaluation | SidecarE
       name: e.policy.name,
       action: e.policy.target === "pods" ? e.policy.action : e.policy.action.kind,
       schedule: e.policy.schedule,
-      reasons: e.conditions.map((c) => c.reason),
-      protections: podTargetProtections(e.policy, protections).map((p) => p.reason),
+      reasons: [...e.conditions.map((c) => c.reason), ...("forceGate" in e && e.forceGate?.holds ? [e.forceGate.reason] : [])],
+      protections: podTargetProtections(e.policy, protections, e).map((p) => p.reason),
+      gate: forceGateBlockers(e.policy, e),
+      gracePeriodSeconds: e.policy.target === "pods" ? e.policy.gracePeriodSeconds : undefined,
     }));
   const picked = pickWinner(contenders, now);
   if (!picked) return undefined;
@@ -78,6 +109,7 @@ export function chooseAction(pod: Pod, evaluations: (PolicyEvaluation | SidecarE
     created: creationTime(pod) ?? 0,
     restarts: totalRestarts(pod, true),
     owner: owner ? { kind: owner.kind ?? "?", name: owner.name ?? "?" } : undefined,
+    node: typeof pod.spec?.nodeName === "string" && pod.spec.nodeName ? pod.spec.nodeName : undefined,
   };
 }
 

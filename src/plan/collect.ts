@@ -10,7 +10,7 @@ import type { EvaluationContext } from "../policies/verdict.ts";
 import type { ClusterView } from "../cluster/view.ts";
 import { chooseAction, chooseNamespaceAction } from "./choose.ts";
 import { namespaceProtections } from "./namespace-protections.ts";
-import { podProtections, type ProtectionContext } from "./protections.ts";
+import { podProtections, protectedNamespaceSet, type ProtectionContext } from "./protections.ts";
 import type { Candidate, Skipped } from "./types.ts";
 import { text } from "../core/shape.ts";
 
@@ -45,14 +45,17 @@ export const podPoliciesOf = (config: Config) => config.policies.filter((p): p i
 /** Policies whose targets are pods (delete/evict, or terminate sidecars), in config order. */
 export const podTargetPoliciesOf = (config: Config) => config.policies.filter((p): p is PodPolicy | SidecarPolicy => p.target === "pods" || p.target === "sidecars");
 export const namespacePoliciesOf = (config: Config) => config.policies.filter((p): p is NamespacePolicy => p.target === "namespaces");
+/** The same set at plan time and at the write's fresh look. */
+/** The protected namespaces, built-in ones included: for pod targets, and for namespace targets (which also protect `default`). */
+export const protectedNamespacesOf = (config: Config) => ({ pods: protectedNamespaceSet(config.settings, false), namespaces: protectedNamespaceSet(config.settings, true) });
 export const imagePoliciesOf = (config: Config) => config.policies.filter((p): p is ImagePolicy => p.target === "images");
 
 export async function collectCandidates({ view, config, extraNamespacePolicies = [], now, self, find, onlyNamespaces, onPage }: CollectOptions): Promise<Collected> {
   const podPolicies = podTargetPoliciesOf(config);
   const namespacePolicies = [...namespacePoliciesOf(config), ...extraNamespacePolicies];
-  const ctx: EvaluationContext = { now, nodes: view.nodes, namespaces: view.namespaces };
-  const protectedNamespaces = new Set(config.settings.protectedNamespaces);
-  const protection: ProtectionContext = { protectedNamespaces, namespaces: view.namespaces, self };
+  const ctx: EvaluationContext = { now, nodes: view.nodes, namespaces: view.namespaces, safetyFilters: config.settings.safetyFilters, priorityClasses: view.priorityClasses };
+  const protection: ProtectionContext = { protectedNamespaces: protectedNamespaceSet(config.settings, false), namespaces: view.namespaces, self };
+  const protectedNamespaces = protectedNamespaceSet(config.settings, true);
   const allNamespaces = [...(view.namespaces?.values() ?? [])].filter((ns) => !onlyNamespaces?.length || onlyNamespaces.includes(ns.name));
   const scopes = namespacePolicies.map((p) => new Set(allNamespaces.filter((ns) => namespaceInScope(ns, p.match).every((m) => m.holds)).map((ns) => ns.name)));
   const counter = new PodCounter(namespacePolicies, (i) => scopes[i]!);

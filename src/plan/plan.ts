@@ -22,15 +22,17 @@ export function buildPlan({ candidates, evaluatedPods, evaluatedNamespaces = 0, 
   const actions: Action[] = [];
   const perNamespace = new Map<string, number>();
   const perOwner = new Map<string, number>();
+  const perNode = new Map<string, number>();
   for (const c of eligible) {
-    const limit = limitReached(c, settings, actions.length, perNamespace, perOwner);
+    const limit = limitReached(c, settings, actions.length, perNamespace, perOwner, perNode);
     if (limit) {
       skipped.push(skip(c, limit));
       continue;
     }
-    actions.push({ policy: c.policy, action: c.action, target: c.target, reasons: c.reasons, status: "planned", detail: "", at: null });
+    actions.push({ policy: c.policy, action: c.action, target: c.target, reasons: c.reasons, ...(c.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: c.gracePeriodSeconds } : {}), status: "planned", detail: "", at: null });
     increment(perNamespace, c.target.namespace);
     if (c.owner) increment(perOwner, ownerId(c));
+    if (c.node) increment(perNode, c.node);
   }
   const pods = eligible.filter((c) => c.target.kind === "Pod").length;
   const abortReason =
@@ -58,7 +60,7 @@ function blastPercent(eligible: number, evaluated: number, what: string, setting
   return `blast radius: ${eligible} of ${evaluated} ${what} in scope (${percent.toFixed(1)}%) matched, more than abortIfMoreThan.percent ${limit}%`;
 }
 
-function limitReached(c: Candidate, s: Settings, planned: number, perNamespace: Map<string, number>, perOwner: Map<string, number>): string | undefined {
+function limitReached(c: Candidate, s: Settings, planned: number, perNamespace: Map<string, number>, perOwner: Map<string, number>, perNode: Map<string, number>): string | undefined {
   if (s.maxActions !== undefined && planned >= s.maxActions) {
     return `limit: maxActions ${s.maxActions} (${planned} planned)`;
   }
@@ -69,6 +71,11 @@ function limitReached(c: Candidate, s: Settings, planned: number, perNamespace: 
   if (c.owner && s.maxActionsPerOwner !== undefined) {
     const ofOwner = perOwner.get(ownerId(c)) ?? 0;
     if (ofOwner >= s.maxActionsPerOwner) return `limit: maxActionsPerOwner ${s.maxActionsPerOwner} (${c.owner.kind} ${c.owner.name})`;
+  }
+  // Pods not bound to a node count against no node.
+  if (c.node && s.maxActionsPerNode !== undefined) {
+    const onNode = perNode.get(c.node) ?? 0;
+    if (onNode >= s.maxActionsPerNode) return `limit: maxActionsPerNode ${s.maxActionsPerNode} (${onNode} planned on ${c.node})`;
   }
   return undefined;
 }

@@ -1,6 +1,6 @@
 // Global protections, one step of their own. Every reason a pod is protected is listed, not
 // just the first, so `explain` and the report tell the whole story.
-import type { ProtectionOptOut } from "../config/schema.ts";
+import { BUILTIN_PROTECTED_NAMESPACES, BUILTIN_PROTECTED_NAMESPACE_TARGETS, type ProtectionOptOut, type Settings } from "../config/schema.ts";
 import type { Pod } from "../core/k8s.ts";
 import { controllerOf, MIRROR_ANNOTATION, SYSTEM_CRITICAL_CLASSES, SYSTEM_CRITICAL_PRIORITY } from "../core/pod-facts.ts";
 import type { NamespaceInfo } from "../policies/verdict.ts";
@@ -11,13 +11,22 @@ export const PROTECT_ANNOTATION = "kube-sweeper.io/protect";
 export interface ProtectionContext {
   protectedNamespaces: ReadonlySet<string>;
   namespaces: Map<string, NamespaceInfo> | undefined;
-  /** The sweeper's own pod when it runs in the cluster. */
-  self: { namespace: string; name: string } | undefined;
+  /** The sweeper's own pod when it runs in the cluster; namespace undefined = not known, any namespace. */
+  self: { namespace: string | undefined; name: string } | undefined;
+}
+
+/** The protected namespaces: the built-in ones (less those explicitly unprotected) and the config's. */
+export function protectedNamespaceSet(settings: Pick<Settings, "protectedNamespaces" | "unprotectBuiltinNamespaces">, forNamespaceTargets: boolean): Set<string> {
+  const builtin: readonly string[] = forNamespaceTargets ? BUILTIN_PROTECTED_NAMESPACE_TARGETS : BUILTIN_PROTECTED_NAMESPACES;
+  const unprotected: readonly string[] = settings.unprotectBuiltinNamespaces;
+  return new Set([...builtin.filter((ns) => !unprotected.includes(ns)), ...settings.protectedNamespaces]);
 }
 
 export interface Protection {
   /** Set when a policy may switch this protection off with ignoreProtections. */
   optOut?: ProtectionOptOut;
+  /** The "already terminating" protection: waived only for a forced delete whose node is gone or not Ready long enough. */
+  terminating?: true;
   reason: string;
 }
 
@@ -36,8 +45,8 @@ export function podProtections(pod: Pod, ctx: ProtectionContext): Protection[] {
   if (meta.annotations?.[MIRROR_ANNOTATION] !== undefined || owner?.kind === "Node") {
     out.push({ reason: "mirror (static) pod: the kubelet owns it" });
   }
-  if (meta.deletionTimestamp) out.push({ reason: `already terminating since ${meta.deletionTimestamp}` });
-  if (ctx.self && ctx.self.namespace === namespace && ctx.self.name === meta.name) out.push({ reason: "the sweeper's own pod" });
+  if (meta.deletionTimestamp) out.push({ terminating: true, reason: `already terminating since ${meta.deletionTimestamp}` });
+  if (ctx.self && (ctx.self.namespace === undefined || ctx.self.namespace === namespace) && ctx.self.name === meta.name) out.push({ reason: "the sweeper's own pod" });
   if (owner?.kind === "DaemonSet") out.push({ optOut: "daemonset-pods", reason: `DaemonSet pod (${owner.name ?? "?"})` });
   const priorityClass = pod.spec?.priorityClassName;
   if ((priorityClass && SYSTEM_CRITICAL_CLASSES.includes(priorityClass)) || (pod.spec?.priority ?? 0) >= SYSTEM_CRITICAL_PRIORITY) {

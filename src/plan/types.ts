@@ -4,7 +4,8 @@ export type PodActionKind = "delete" | "evict" | "terminate";
 export type NamespaceActionKind = "deleteNamespace" | "scaleDown" | "webhook";
 export type ActionKind = PodActionKind | NamespaceActionKind;
 
-export type ActionStatus = "planned" | "would-do" | "done" | "failed" | "blocked" | "gone" | "conflict";
+/** `skipped`: read again just before the write, the target no longer qualified (the detail says why). */
+export type ActionStatus = "planned" | "would-do" | "done" | "failed" | "blocked" | "gone" | "conflict" | "skipped";
 
 /** For a Namespace target, `namespace` is its own name (limits per namespace count it there). */
 export interface TargetRef {
@@ -28,6 +29,10 @@ export interface Candidate {
   created: number;
   restarts: number;
   owner: OwnerKey | undefined;
+  /** The pod's node, for maxActionsPerNode. */
+  node?: string | undefined;
+  /** A delete with an explicit grace period (0: forced). */
+  gracePeriodSeconds?: number;
   heldBack?: string;
 }
 
@@ -36,6 +41,8 @@ export interface Action {
   action: ActionKind;
   target: TargetRef;
   reasons: string[];
+  /** Set only for a delete with an explicit grace period; 0 is a forced delete. */
+  gracePeriodSeconds?: number;
   status: ActionStatus;
   detail: string;
   at: string | null;

@@ -1,6 +1,7 @@
 // Is an image still there? One manifest HEAD per image, through the registry's auth challenge
 // (Bearer token or Basic), retried on network errors, 5xx and 429, with a timeout each.
-// Credentials never follow a redirect to another host.
+// Credentials go only to the host checked and the token realm its challenge names, and never over
+// plain HTTP to a host not listed in plainHttp (a registry may name any realm, on any host).
 import http from "node:http";
 import https from "node:https";
 import { DEFAULT_RETRY, parseRetryAfter, withRetries, type RetryPolicy } from "../core/retry.ts";
@@ -26,6 +27,8 @@ export interface RegistryOptions {
   retry?: RetryPolicy;
   /** Test hook: waits between retries. */
   wait?: (ms: number) => Promise<void>;
+  /** The run's cancellation: ends every request and retry wait. */
+  signal?: AbortSignal | undefined;
 }
 
 export const MANIFEST_TYPES = [
@@ -54,6 +57,8 @@ class RetryableStatus extends Error {
 const MAX_REDIRECTS = 5;
 
 export interface RegistryClient {
+  /** The host a check of this image talks to (its mirror, if one is configured): whose credentials to use. */
+  hostFor(image: ImageRef): string;
   check(image: ImageRef, credential: Credential | undefined): Promise<ImageCheck>;
 }
 
@@ -61,12 +66,14 @@ export function registryClient(options: RegistryOptions): RegistryClient {
   const tokens = new Map<string, Promise<string | { failed: ImageCheck }>>();
   const agents = { http: new http.Agent({ keepAlive: true, maxSockets: 16 }), https: new https.Agent({ keepAlive: true, maxSockets: 16 }), insecure: new https.Agent({ keepAlive: true, maxSockets: 16, rejectUnauthorized: false }) };
   const retry = options.retry ?? { ...DEFAULT_RETRY, attempts: 3 };
+  const mayCarryCredentials = (url: URL) => url.protocol === "https:" || options.plainHttp.has(url.host);
+  const hostFor = (image: ImageRef) => options.mirrors.get(image.registry) ?? image.registry;
 
   const send = (method: string, url: URL, headers: Record<string, string>): Promise<Answer> =>
     new Promise((resolve, reject) => {
       const secure = url.protocol === "https:";
       const agent = !secure ? agents.http : options.skipTLSVerify.has(url.host) ? agents.insecure : agents.https;
-      const req = (secure ? https : http).request(url, { method, headers: { "User-Agent": "kube-sweeper", ...headers }, agent, timeout: options.timeoutMs }, (res) => {
+      const req = (secure ? https : http).request(url, { method, headers: { "User-Agent": "kube-sweeper", ...headers }, agent, timeout: options.timeoutMs, signal: options.signal }, (res) => {
         let body = "";
         res.setEncoding("utf8");
         res.on("data", (chunk: string) => {
@@ -80,7 +87,7 @@ export function registryClient(options: RegistryOptions): RegistryClient {
       req.end();
     });
 
-  /** Follows redirects; Authorization goes only to the host it was meant for. */
+  /** Follows redirects; Authorization goes only to the host it was meant for, and never downgraded to unlisted plain HTTP. */
   const request = async (method: string, start: URL, headers: Record<string, string>): Promise<Answer> => {
     let url = start;
     let current = headers;
@@ -93,11 +100,11 @@ export function registryClient(options: RegistryOptions): RegistryClient {
         },
         (error) => ({ retryable: true, retryAfterMs: error instanceof RetryableStatus ? parseRetryAfter(error.answer.headers["retry-after"] as string | undefined) : undefined }),
         retry,
-        { wait: options.wait },
+        { wait: options.wait, signal: options.signal },
       );
       if (answer.status < 300 || answer.status >= 400 || !answer.headers.location || hop >= MAX_REDIRECTS) return answer;
       const next = new URL(answer.headers.location, url);
-      if (next.host !== url.host) {
+      if (next.host !== url.host || !mayCarryCredentials(next)) {
         const { Authorization: _dropped, ...rest } = current;
         current = rest;
       }
@@ -110,7 +117,16 @@ export function registryClient(options: RegistryOptions): RegistryClient {
     let pending = tokens.get(key);
     if (!pending) {
       pending = (async () => {
-        const realm = new URL(challenge.realm!);
+        let realm: URL;
+        try {
+          realm = new URL(challenge.realm!);
+        } catch {
+          return { failed: { status: "unknown-error" as const, detail: `the registry named a token realm that is not a URL: ${JSON.stringify(challenge.realm)}` } };
+        }
+        if (realm.protocol !== "https:" && realm.protocol !== "http:") return { failed: { status: "unknown-error" as const, detail: `token realm ${realm.origin} is neither HTTPS nor HTTP` } };
+        if (credential && !mayCarryCredentials(realm)) {
+          return { failed: { status: "unknown-error" as const, detail: `token realm ${realm.origin}${realm.pathname} is plain HTTP and not listed in plainHttp: credentials not sent (list ${realm.host} in settings.registries.plainHttp to allow it)` } };
+        }
         if (challenge.service) realm.searchParams.set("service", challenge.service);
         realm.searchParams.set("scope", challenge.scope ?? scope);
         const headers: Record<string, string> = credential ? { Authorization: basic(credential) } : {};
@@ -135,8 +151,9 @@ export function registryClient(options: RegistryOptions): RegistryClient {
   };
 
   return {
+    hostFor,
     async check(image, credential) {
-      const host = options.mirrors.get(image.registry) ?? image.registry;
+      const host = hostFor(image);
       const scheme = options.plainHttp.has(host) ? "http" : "https";
       const url = new URL(`${scheme}://${apiHost(host)}/v2/${image.repository}/manifests/${image.reference}`);
       const accept = { Accept: MANIFEST_TYPES };

@@ -18,7 +18,10 @@ const DOCKER_HUB = "docker.io";
 // From the distribution reference grammar, without its optional parts' nesting.
 const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const TAG = /^[\w][\w.-]{0,127}$/;
-const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/;
+// A digest is algorithm:hex. Parsing a reference validates it as go-digest does: only the
+// registered algorithms, each with its own length of lower-case hex.
+const DIGEST_HEX_LENGTH: Record<string, number> = { sha256: 64, sha384: 96, sha512: 128 };
+const DIGEST = /^([A-Za-z][A-Za-z0-9]*(?:[+._-][A-Za-z][A-Za-z0-9]*)*):([a-f0-9]+)$/;
 const HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::\d{1,5})?$/;
 
 export class BadImageFormat extends Error {}
@@ -32,7 +35,8 @@ export function parseImage(original: string): ImageRef {
   if (at >= 0) {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
-    if (!DIGEST.test(digest)) throw new BadImageFormat(`${JSON.stringify(original)}: bad digest`);
+    const problem = digestProblem(digest);
+    if (problem) throw new BadImageFormat(`${JSON.stringify(original)}: bad digest (${problem})`);
   }
   let tag: string | undefined;
   const colon = rest.lastIndexOf(":");
@@ -56,6 +60,15 @@ export function parseImage(original: string): ImageRef {
   const reference = digest ?? tag ?? "latest";
   const canonical = `${registry}/${repository}${digest ? `@${digest}` : `:${reference}`}`;
   return { original, registry, repository, reference, canonical };
+}
+
+function digestProblem(digest: string): string | undefined {
+  const match = DIGEST.exec(digest);
+  if (!match) return "expected algorithm:hex, e.g. sha256: and 64 lower-case hex digits";
+  const length = DIGEST_HEX_LENGTH[match[1]!];
+  if (length === undefined) return `unsupported algorithm ${match[1]} (sha256, sha384, sha512)`;
+  if (match[2]!.length !== length) return `${match[1]} needs ${length} hex digits, got ${match[2]!.length}`;
+  return undefined;
 }
 
 /** The host the registry API is served from (Docker Hub's is not docker.io). */

@@ -52,7 +52,7 @@ export async function publishMetrics(report: SweepReport, exitCode: number, targ
   const evaluated = new Gauge({ name: "kube_sweeper_evaluated_objects", help: "Objects evaluated in the last run.", labelNames: ["kind"], registers: [registry] });
   evaluated.set({ kind: "pods" }, report.summary.evaluated.pods);
   evaluated.set({ kind: "namespaces" }, report.summary.evaluated.namespaces);
-  new Gauge({ name: "kube_sweeper_skipped_targets", help: "Targets held back by a protection or a limit in the last run.", registers: [registry] }).set(report.summary.skipped);
+  new Gauge({ name: "kube_sweeper_skipped_targets", help: "Targets held back by a protection or a limit in the last run, or found no longer qualifying when read again before the write.", registers: [registry] }).set(report.summary.skipped);
   const seconds = targets.startedAt !== undefined ? (Date.now() - targets.startedAt) / 1000 : (Date.parse(report.finishedAt) - Date.parse(report.startedAt)) / 1000;
   new Gauge({ name: "kube_sweeper_run_duration_seconds", help: "Duration of the last run.", registers: [registry] }).set(seconds);
   new Gauge({ name: "kube_sweeper_last_run_timestamp_seconds", help: "When the last run finished.", registers: [registry] }).set(Date.parse(report.finishedAt) / 1000);

@@ -82,7 +82,8 @@ export function buildReport(input: ReportInput): SweepReport {
       blocked: count("blocked"),
       gone: count("gone"),
       conflict: count("conflict"),
-      skipped: input.skipped.length,
+      // Held back by the plan, or found no longer qualifying when read again before the write.
+      skipped: input.skipped.length + count("skipped"),
     },
     actions: input.actions.map((a) => ({ ...a, target: reportTarget(a.target) })),
     skipped: input.skipped.map((s) => ({ ...s, target: reportTarget(s.target) })),

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { ListSplitter } from "../../src/cluster/list-splitter.ts";
+import { DocumentEnd, ListShapeError, ListSplitter, listProblem } from "../../src/cluster/list-splitter.ts";
 
 function split(bytes: Buffer, cuts: number[]): { items: unknown[]; rest: unknown } {
   const splitter = new ListSplitter();
@@ -26,7 +26,7 @@ const value = fc.letrec((tie) => ({
 test("items and the rest of the list come out exactly as JSON.parse sees them, for any chunking and formatting", () => {
   fc.assert(
     fc.property(
-      fc.array(value, { maxLength: 8 }),
+      fc.array(fc.dictionary(nasty, value, { maxKeys: 4 }), { maxLength: 8 }),
       fc.dictionary(nasty, value, { maxKeys: 3 }),
       fc.boolean(),
       fc.array(fc.nat(), { maxLength: 12 }),
@@ -54,4 +54,67 @@ test("a truncated or malformed response is an error, never a shorter list", () =
   splitter.push(Buffer.from('{"metadata":{},"items":[{"a":1},{"b":'));
   assert.throws(() => splitter.end(), /ended early/);
   assert.throws(() => new ListSplitter().push(Buffer.from('{"items":[{"a":}]}')), SyntaxError);
+});
+
+// Every shape a 200 answer can take that is not a list of objects, and what the splitter says.
+const SHAPES: [name: string, text: string, problem: RegExp][] = [
+  ["{}", "{}", /kind null is not a List/],
+  ["a Status", '{"kind":"Status","apiVersion":"v1","status":"Failure","message":"boom","code":500}', /a Status instead of a list \(boom\)/],
+  ['"items": null', '{"kind":"PodList","metadata":{},"items":null}', /items are null, not a list/],
+  ["items missing", '{"kind":"PodList","metadata":{}}', /has no items/],
+  ["items an object", '{"kind":"PodList","metadata":{},"items":{"a":{}}}', /items are an object, not a list/],
+  ["kind not a List", '{"kind":"Pod","metadata":{},"items":[]}', /kind "Pod" is not a List/],
+  ["no kind", '{"metadata":{},"items":[]}', /kind null is not a List/],
+  ["no metadata", '{"kind":"PodList","items":[]}', /no list metadata/],
+];
+
+for (const [name, text, problem] of SHAPES) {
+  test(`not a list: ${name} is reported, under every chunking`, () => {
+    for (const cut of [1, 3, text.length]) {
+      const { rest } = split(Buffer.from(text), [cut]);
+      const splitter = new ListSplitter();
+      splitter.push(Buffer.from(text));
+      splitter.end();
+      assert.match(listProblem(rest, splitter.shape, true) ?? "(no problem)", problem);
+    }
+  });
+}
+
+for (const [name, text, thrown] of [
+  ["a top-level array", '[{"kind":"Pod"}]', /top level is a list/],
+  ["a top-level string", '"PodList"', /top level is a string/],
+  ["a null item", '{"kind":"PodList","metadata":{},"items":[{"a":1},null]}', /items\[1\] is null/],
+  ["a number item", '{"kind":"PodList","metadata":{},"items":[5]}', /items\[0\] is a number/],
+  ["a string item", '{"kind":"PodList","metadata":{},"items":["x"]}', /items\[0\] is a string/],
+  ["a list item", '{"kind":"PodList","metadata":{},"items":[[{}]]}', /items\[0\] is a list/],
+  ["items twice", '{"kind":"PodList","metadata":{},"items":[],"items":[{}]}', /"items" given twice/],
+] as const) {
+  test(`not a list: ${name} is refused as it arrives`, () => {
+    assert.throws(() => split(Buffer.from(text), [2]), (e: unknown) => e instanceof ListShapeError && thrown.test(e.message));
+  });
+}
+
+test("a well-formed list has no problem; its kind is known once read", () => {
+  const splitter = new ListSplitter();
+  splitter.push(Buffer.from('{"kind":"Pod\\u004cist","metadata":{"resourceVersion":"1"},"items":[{"a":1}]}'));
+  assert.equal(splitter.shape.kind, "PodList");
+  assert.equal(listProblem(splitter.end(), splitter.shape, true), undefined);
+  assert.throws(() => splitter.push(Buffer.from("{}")), /data after the end/);
+});
+
+test("documents mode: several documents, each ending with its skeleton and shape", () => {
+  const text = '{"kind":"List","items":[{"kind":"Pod","n":1}]}\n{"kind":"Node","metadata":{"name":"n"}} {"kind":"PodList","items":[{"n":2}]}';
+  for (const cut of [1, 10, 50, text.length]) {
+    const splitter = new ListSplitter({ documents: true });
+    const out = [...splitter.push(Buffer.from(text.slice(0, cut))), ...splitter.push(Buffer.from(text.slice(cut)))];
+    splitter.end();
+    const shown = out.map((o) => (o instanceof DocumentEnd ? { end: o.skeleton, kind: o.shape.kind, itemsArray: o.shape.itemsArray } : o));
+    assert.deepEqual(shown, [
+      { kind: "Pod", n: 1 },
+      { end: { kind: "List", items: [] }, kind: "List", itemsArray: true },
+      { end: { kind: "Node", metadata: { name: "n" } }, kind: "Node", itemsArray: false },
+      { n: 2 },
+      { end: { kind: "PodList", items: [] }, kind: "PodList", itemsArray: true },
+    ]);
+  }
 });

@@ -25,7 +25,9 @@ function problems(yaml: string): string[] {
 test("a minimal config gets the documented defaults", () => {
   const config = parseConfigText(minimal, "cfg.yaml");
   assert.equal(config.settings.waitBetweenActions, 10_000);
-  assert.deepEqual(config.settings.protectedNamespaces, ["kube-system", "kube-public", "kube-node-lease"]);
+  // Only the config's own additions: the built-in ones are always protected (protectedNamespaceSet).
+  assert.deepEqual(config.settings.protectedNamespaces, []);
+  assert.deepEqual(config.settings.unprotectBuiltinNamespaces, []);
   assert.equal(config.settings.order, "oldest-first");
   assert.deepEqual(podPoliciesOf(config)[0]!.when.restarts, { atLeast: 3, includeInitContainers: false });
 });
@@ -71,7 +73,7 @@ const bad: [string, string, RegExp][] = [
   ["unknown top-level key", `${minimal}\nextra: 1\n`, /^cfg\.yaml:8: extra: unknown key "extra"$/],
   ["unknown key in when", minimal.replace("restarts: {atLeast: 3}", "restarts: {atLeast: 3}, restartz: 1"), /^cfg\.yaml:\d+: policies\[0\]\.when\.restartz: unknown key "restartz"$/],
   ["wrong type", minimal.replace("atLeast: 3", 'atLeast: "three"'), /policies\[0\]\.when\.restarts\.atLeast: expected number, got string "three"/],
-  ["negative duration", minimal.replace("{restarts: {atLeast: 3}}", '{olderThan: "-5m"}'), /policies\[0\]\.when\.olderThan: "-5m" is not a duration \(e\.g\. 30s, 5m/],
+  ["negative duration", minimal.replace("{restarts: {atLeast: 3}}", '{olderThan: "-5m"}'), /policies\[0\]\.when\.olderThan: "-5m" is not a duration \(e\.g\. 500ms, 30s, 1\.5h, 5m/],
   ["bad duration unit", minimal.replace("{restarts: {atLeast: 3}}", "{olderThan: 7x}"), /policies\[0\]\.when\.olderThan: "7x" is not a duration/],
   ["invalid regex", minimal.replace("when:", 'match: {name: "worker-("}\n    when:'), /policies\[0\]\.match\.name: "worker-\(" is not a regular expression/],
   ["invalid selector", minimal.replace("when:", 'match: {selector: "app in (a"}\n    when:'), /policies\[0\]\.match\.selector: "app in \(a" is not a label selector/],

@@ -17,7 +17,7 @@ test("NamespaceManager policies become namespace policies for the managed namesp
       },
     },
     { metadata: { namespace: "a", name: "sleeping" }, spec: { deactivated: true, namespace: "b", policies: [{ condition: { type: "TTL", params: { ttlSeconds: 1 } }, action: { type: "DELETE" } }] } },
-  ]);
+  ], ["namespace-manager"]);
   assert.equal(policies.length, 3);
   assert.deepEqual(policies[0]!.match.namespaces, ["example-02"]);
   assert.equal(policies[0]!.when.podsSucceeded!.initialDelay, 60_000);

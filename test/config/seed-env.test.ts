@@ -11,7 +11,7 @@ test("NAMESPACE alone: one delete policy, non-zero exits, 5m minimum age, 10s wa
   assert.equal(rest.length, 0);
   assert.deepEqual(policy!.match.namespaces, ["proj"]);
   // The seed's default APPLY_ON_EXITCODE_0 is true.
-  assert.deepEqual(policy!.when.exitCodes, { includeZero: true });
+  assert.deepEqual(policy!.when.exitCodes, { includeZero: true, includeInitContainers: false });
   assert.equal(policy!.when.olderThan, 5 * 60_000);
   assert.equal(policy!.action, "delete");
   assert.equal(loaded.config.settings.waitBetweenActions, 10_000);

@@ -134,3 +134,19 @@ test("token bucket: a burst passes at once, then requests are spaced at 1/qps", 
   // 4 more at 20/s need at least 200 ms (less a little timer slack).
   assert.ok(times[5]! >= 180, `spaced by qps: ${times}`);
 });
+
+test("a Retry-After longer than the cap is said in a log line, with what is waited instead", async () => {
+  const { apiPolicy } = await import("../../src/cluster/api-policy.ts");
+  const lines: string[] = [];
+  const log = { warn: (line: string) => lines.push(line), info: () => {}, debug: () => {}, error: () => {} };
+  // cap 10 ms: the longest wait is 4 x cap = 40 ms, so the test does not wait an hour.
+  const api = apiPolicy({ timeoutMs: 1000, qps: 0, burst: 1, retry: { attempts: 2, baseMs: 1, capMs: 10 } }, log as never);
+  let calls = 0;
+  const value = await api.retrying("GET /api/v1/pods", async () => {
+    if (++calls === 1) throw new ApiError(429, "TooManyRequests", "slow down", [], 3_600_000);
+    return "ok";
+  });
+  assert.equal(value, "ok");
+  assert.equal(lines.length, 1);
+  assert.match(lines[0]!, /Retry-After 3600s.*longer than the 40ms cap/);
+});

@@ -14,14 +14,14 @@ const rules = (yaml: string) =>
 const LOCK_AND_EVENTS = ["coordination.k8s.io/leases: get,create,update", "events.k8s.io/events: create"];
 
 const cases: [string, string, string[]][] = [
-  ["delete pods in one namespace", "policies: [{name: a, target: pods, match: {namespaces: [apps]}, when: {restarts: {atLeast: 1}}, action: delete}]", ["core/pods: list,delete"]],
-  ["evict only", "policies: [{name: a, target: pods, when: {restarts: {atLeast: 1}}, action: evict}]", ["core/pods: list", "core/pods/eviction: create"]],
-  ["nodeUnhealthyFor reads nodes", "policies: [{name: a, target: pods, when: {nodeUnhealthyFor: 5m}, action: delete}]", ["core/nodes: list", "core/pods: list,delete"]],
-  ["a namespaceSelector reads namespaces", "policies: [{name: a, target: pods, match: {namespaceSelector: team=x}, when: {olderThan: 1h}, action: delete}]", ["core/namespaces: list", "core/pods: list,delete"]],
-  ["deleteNamespace by ttl: no pods at all", "policies: [{name: a, target: namespaces, when: {ttl: 2h}, action: deleteNamespace}]", ["core/namespaces: list,patch,delete"]],
-  ["podsSucceeded reads pods", "policies: [{name: a, target: namespaces, when: {podsSucceeded: {}}, action: deleteNamespace}]", ["core/namespaces: list,patch,delete", "core/pods: list"]],
-  ["scaleDown of Deployments only", "policies: [{name: a, target: namespaces, when: {ttl: 1h}, action: {scaleDown: {kinds: [Deployment]}}}]", ["apps/deployments: list,patch", "apps/deployments/scale: patch", "core/namespaces: list,patch"]],
-  ["webhook: no delete", "policies: [{name: a, target: namespaces, when: {ttl: 1h}, action: {webhook: {url: 'https://h/x'}}}]", ["core/namespaces: list,patch"]],
+  ["delete pods in one namespace", "policies: [{name: a, target: pods, match: {namespaces: [apps]}, when: {restarts: {atLeast: 1}}, action: delete}]", ["core/pods: list,get,delete"]],
+  ["evict only", "policies: [{name: a, target: pods, when: {restarts: {atLeast: 1}}, action: evict}]", ["core/pods: list,get", "core/pods/eviction: create"]],
+  ["nodeUnhealthyFor reads nodes", "policies: [{name: a, target: pods, when: {nodeUnhealthyFor: 5m}, action: delete}]", ["core/nodes: list,get", "core/pods: list,get,delete"]],
+  ["a namespaceSelector reads namespaces", "policies: [{name: a, target: pods, match: {namespaceSelector: team=x}, when: {olderThan: 1h}, action: delete}]", ["core/namespaces: list,get", "core/pods: list,get,delete"]],
+  ["deleteNamespace by ttl: no pods at all", "policies: [{name: a, target: namespaces, when: {ttl: 2h}, action: deleteNamespace}]", ["core/namespaces: list,get,patch,delete"]],
+  ["podsSucceeded reads pods", "policies: [{name: a, target: namespaces, when: {podsSucceeded: {}}, action: deleteNamespace}]", ["core/namespaces: list,get,patch,delete", "core/pods: list"]],
+  ["scaleDown of Deployments only", "policies: [{name: a, target: namespaces, when: {ttl: 1h}, action: {scaleDown: {kinds: [Deployment]}}}]", ["apps/deployments: list,patch", "apps/deployments/scale: patch", "core/namespaces: list,get,patch"]],
+  ["webhook: no delete", "policies: [{name: a, target: namespaces, when: {ttl: 1h}, action: {webhook: {url: 'https://h/x'}}}]", ["core/namespaces: list,get,patch"]],
   ["sidecars via exec: pods/exec get and create", "policies: [{name: a, target: sidecars, action: terminate}]", ["core/pods/exec: get,create", "core/pods: list,get"]],
   ["sidecars via the proxy: pods/proxy create", "policies: [{name: a, target: sidecars, action: {terminate: {http: {port: 15020, path: /quitquitquit}}}}]", ["core/pods/proxy: create", "core/pods: list,get"]],
 ];
@@ -78,7 +78,7 @@ test("manifests --namespace-scoped: one Role with everything, in the swept names
 });
 
 test("manifests --namespace-scoped refuses a config that needs cluster-wide access", () => {
-  assert.throws(() => render("settings: {lock: {namespace: apps}}\npolicies: [{name: a, target: pods, when: {nodeUnhealthyFor: 5m}, action: delete}]\n", { namespace: "apps", namespaceScoped: true }), /needs cluster-wide access \(list nodes: nodeUnhealthyFor reads nodes\)/);
+  assert.throws(() => render("settings: {lock: {namespace: apps}}\npolicies: [{name: a, target: pods, when: {nodeUnhealthyFor: 5m}, action: delete}]\n", { namespace: "apps", namespaceScoped: true }), /needs cluster-wide access \(list nodes: nodeUnhealthyFor reads nodes; get nodes: /);
   assert.throws(() => render("policies: [{name: a, target: pods, when: {olderThan: 5m}, action: delete}]\n", { namespace: "apps", namespaceScoped: true }), /settings\.lock\.namespace is default; set it to apps/);
 });
 

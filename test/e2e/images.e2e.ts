@@ -62,8 +62,13 @@ policies:
   assert.deepEqual(statusOf("web-old"), ["absent"]);
   assert.deepEqual(statusOf("billing"), ["available"]);
   assert.deepEqual(statusOf("billing-gone"), ["absent"]);
-  // The same image as billing: checked once, with the first credential found for it.
-  assert.deepEqual(report.images.find((i) => i.image === `${locked.host}/shop/billing:v7`)!.workloads.map((w) => w.name).sort(), ["billing", "no-secret"]);
+  // The same image as billing, used where no pull secret is: judged with the credentials that
+  // workload would pull with (none), not with billing's secret.
+  assert.deepEqual(statusOf("no-secret"), ["auth-failure"]);
+  assert.deepEqual(
+    report.images.filter((i) => i.image === `${locked.host}/shop/billing:v7`).map((i) => [i.status, i.workloads.map((w) => w.name)]),
+    [["auth-failure", ["no-secret"]], ["available", ["billing"]]],
+  );
   assert.deepEqual(statusOf("nightly"), ["absent"]);
   assert.deepEqual(statusOf("scaled-to-zero"), []);
   assert.deepEqual(statusOf("paused"), []);

@@ -206,7 +206,8 @@ test("a NamespaceManager (k8s.consol.de/v1beta1) installed in the server is hono
     },
   });
   await new Promise((r) => setTimeout(r, 1500));
-  const config = writeConfig("settings: {waitBetweenActions: 0, namespaceManagers: true}\n");
+  // The manager lives in another namespace than the one it manages: allowed from its home only.
+  const config = writeConfig(`settings: {waitBetweenActions: 0, namespaceManagers: true, crossNamespaceManagersFrom: [${home}]}\n`);
   const sweep = await cli(["sweep", "-o", "json", "-c", config, "-n", managed]);
   assert.equal(sweep.code, 0, sweep.stderr);
   const report = parseReport(sweep.stdout);

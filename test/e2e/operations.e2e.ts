@@ -54,7 +54,7 @@ test("a ServiceAccount bound to exactly the generated Role can sweep; without an
   assert.deepEqual(role.rules!.map((r) => `${r.apiGroups[0] || "core"}/${r.resources[0]}: ${r.verbs.join(",")}`).sort(), [
     "coordination.k8s.io/leases: get,create,update",
     "core/pods/eviction: create",
-    "core/pods: list,delete",
+    "core/pods: list,get,delete",
     "events.k8s.io/events: create",
   ]);
 

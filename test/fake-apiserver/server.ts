@@ -1,7 +1,10 @@
 // A fake Kubernetes API server for the fast test tier. It speaks the wire protocol the real one
 // does for what kube-sweeper uses: Status error bodies, paginated lists with continue tokens
 // (and 410 Expired), delete preconditions (409), Eviction with PodDisruptionBudgets (429),
-// RBAC refusals (403), dryRun=All, bearer-token authentication (401).
+// RBAC refusals (403), dryRun=All, bearer-token authentication (401); single GETs of pods, nodes
+// and namespaces; namespace patch/delete and Deployments/StatefulSets with their scale subresource
+// (merge patch and JSON patch, a changed metadata.uid refused as the real server does). Tests change
+// objects between a read and a write through `intercept` and the maps below.
 import type http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
@@ -30,6 +33,8 @@ export interface Forbid {
 
 export interface RecordedRequest {
   method: string;
+  /** The Content-Type header: a patch's type is read from it, as the real server does. */
+  contentType?: string;
   path: string;
   query: URLSearchParams;
   body: unknown;
@@ -38,14 +43,27 @@ export interface RecordedRequest {
 
 export interface FakeOptions {
   token?: string;
+  /** Which bearer tokens are valid now (default: exactly `token`); a rotating credential's server. */
+  acceptToken?: (token: string) => boolean;
+  /** The serving certificate (default: the test certificate for 127.0.0.1 and localhost). */
+  tls?: { key: string; cert: string };
+  /** Milliseconds to wait before answering a request (a slow server), after authenticating it. */
+  delayMs?: (req: RecordedRequest) => number;
   pods?: Pod[];
   nodes?: Node[];
   namespaces?: Namespace[];
   pdbs?: Pdb[];
+  /** apps/v1 Deployments and StatefulSets (kind set on each). */
+  workloads?: Workload[];
   forbid?: Forbid[];
   /** Serve policy/v1 (Kubernetes >= 1.22); otherwise only policy/v1beta1 Eviction. */
   policyV1?: boolean;
   version?: string;
+  /**
+   * Replaces the 200 body of a list page (pods, nodes, namespaces): a JSON value, or raw text when
+   * a string is returned; undefined keeps the real page. `page` counts from 0 within one list.
+   */
+  listAnswer?: (list: { path: string; kind: string; page: number; body: Record<string, unknown> }) => unknown;
   /** Lets a test answer a request itself (faults): return true when it did. */
   intercept?: (req: RecordedRequest, res: http.ServerResponse) => boolean;
   /**
@@ -59,9 +77,20 @@ export interface FakeOptions {
   proxy?: (call: { namespace: string; pod: string; port: string; path: string; method: string }) => number;
 }
 
+export interface Workload {
+  kind: "Deployment" | "StatefulSet";
+  metadata: { name: string; namespace: string; uid: string; labels?: Record<string, string>; annotations?: Record<string, string>; resourceVersion?: string; creationTimestamp?: string };
+  spec: { replicas: number };
+}
+
 export interface FakeApiServer {
   url: string;
   pods: Map<string, Pod>;
+  /** By name; a test may add, replace or delete entries between a read and a write. */
+  nodes: Map<string, Node>;
+  namespaces: Map<string, Namespace>;
+  /** By "Kind/namespace/name". */
+  workloads: Map<string, Workload>;
   leases: Map<string, { metadata: { name: string; namespace: string; resourceVersion: string }; spec: Record<string, unknown> }>;
   events: { namespace: string; body: Record<string, unknown> }[];
   requests: RecordedRequest[];
@@ -86,18 +115,20 @@ function json(res: http.ServerResponse, code: number, body: unknown): void {
 export async function startFakeApiServer(options: FakeOptions = {}): Promise<FakeApiServer> {
   const token = options.token ?? "test-token";
   const pods = new Map<string, Pod>((options.pods ?? []).map((p) => [key(p.metadata!.namespace!, p.metadata!.name!), structuredClone(p)]));
-  const nodes = options.nodes ?? [];
-  const namespaces = options.namespaces ?? [];
+  const nodes = new Map<string, Node>((options.nodes ?? []).map((n) => [n.metadata!.name!, structuredClone(n)]));
+  const namespaces = new Map<string, Namespace>((options.namespaces ?? []).map((n) => [n.metadata!.name!, structuredClone(n)]));
+  const workloads = new Map<string, Workload>((options.workloads ?? []).map((w) => [`${w.kind}/${w.metadata.namespace}/${w.metadata.name}`, structuredClone(w)]));
   const requests: RecordedRequest[] = [];
   let expireNext = false;
   const leases: FakeApiServer["leases"] = new Map();
   const events: FakeApiServer["events"] = [];
   let resourceVersion = 1000;
   const tmp = mkdtempSync(join(tmpdir(), "ks-fake-"));
+  let kubeconfigs = 0;
 
   const forbidden = (verb: Forbid["verb"], resource: string) => options.forbid?.some((f) => f.verb === verb && f.resource === resource);
 
-  const list = <T>(res: http.ServerResponse, kind: string, items: T[], query: URLSearchParams) => {
+  const list = <T>(res: http.ServerResponse, kind: string, items: T[], query: URLSearchParams, path = "") => {
     const limit = Number(query.get("limit") ?? "0");
     const token = query.get("continue");
     let offset = 0;
@@ -111,7 +142,11 @@ export async function startFakeApiServer(options: FakeOptions = {}): Promise<Fak
     }
     const page = limit > 0 ? items.slice(offset, offset + limit) : items.slice(offset);
     const next = limit > 0 && offset + limit < items.length ? Buffer.from(JSON.stringify({ offset: offset + limit })).toString("base64") : undefined;
-    json(res, 200, { kind, apiVersion: "v1", metadata: { resourceVersion: String(resourceVersion), ...(next ? { continue: next, remainingItemCount: items.length - offset - limit } : {}) }, items: page });
+    const body = { kind, apiVersion: "v1", metadata: { resourceVersion: String(resourceVersion), ...(next ? { continue: next, remainingItemCount: items.length - offset - limit } : {}) }, items: page };
+    const replaced = options.listAnswer?.({ path, kind, page: limit > 0 ? Math.floor(offset / limit) : 0, body });
+    if (replaced === undefined) return json(res, 200, body);
+    res.writeHead(200, { "Content-Type": "application/json" });
+    res.end(typeof replaced === "string" ? replaced : JSON.stringify(replaced));
   };
 
   const podFilter = (query: URLSearchParams, namespace?: string) => {
@@ -147,7 +182,115 @@ export async function startFakeApiServer(options: FakeOptions = {}): Promise<Fak
     json(res, 200, pod);
   };
 
-  const tls = testCertificate();
+
+  /** A patch as the API server applies it: JSON patch (test ops included) or JSON merge patch, by Content-Type. */
+  const applyPatch = (target: unknown, r: RecordedRequest): { ok: true; value: unknown } | { ok: false; code: number; reason: string; message: string } => {
+    if (r.contentType?.startsWith("application/json-patch+json")) {
+      if (!Array.isArray(r.body)) return { ok: false, code: 400, reason: "BadRequest", message: "json: cannot unmarshal object into Go value of type jsonpatch.Patch" };
+      const doc = structuredClone(target) as Record<string, unknown>;
+      for (const op of r.body as { op: string; path: string; value?: unknown }[]) {
+        const keys = op.path.split("/").slice(1).map((k) => k.replaceAll("~1", "/").replaceAll("~0", "~"));
+        const last = keys.pop()!;
+        let parent: Record<string, unknown> | undefined = doc;
+        for (const k of keys) parent = parent?.[k] as Record<string, unknown> | undefined;
+        if (!parent || typeof parent !== "object") return { ok: false, code: 500, reason: "InternalError", message: `jsonpatch ${op.op} operation does not apply: doc is missing path: "${op.path}"` };
+        if (op.op === "test") {
+          if (JSON.stringify(parent[last]) !== JSON.stringify(op.value)) {
+            // kube-apiserver: a failed JSON patch is a 422 whose cause carries the library's text.
+            return { ok: false, code: 422, reason: "Invalid", message: `the server rejected our request due to an error in our request` };
+          }
+        } else if (op.op === "add" || op.op === "replace") parent[last] = op.value;
+        else if (op.op === "remove") delete parent[last];
+        else return { ok: false, code: 400, reason: "BadRequest", message: `unexpected kind: ${op.op}` };
+      }
+      return { ok: true, value: doc };
+    }
+    if (!r.contentType?.startsWith("application/merge-patch+json")) return { ok: false, code: 415, reason: "UnsupportedMediaType", message: `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml` };
+    const merge = (into: unknown, patch: unknown): unknown => {
+      if (!patch || typeof patch !== "object" || Array.isArray(patch)) return patch;
+      const out: Record<string, unknown> = into && typeof into === "object" && !Array.isArray(into) ? { ...(into as Record<string, unknown>) } : {};
+      for (const [k, v] of Object.entries(patch)) {
+        if (v === null) delete out[k];
+        else out[k] = merge(out[k], v);
+      }
+      return out;
+    };
+    return { ok: true, value: merge(target, r.body) };
+  };
+
+  /** metadata.uid is immutable: the real server refuses a patch that changes it (422). */
+  const uidChanged = (res: http.ServerResponse, kind: string, name: string, before: { metadata?: { uid?: string } }, after: { metadata?: { uid?: string } }) => {
+    if (after.metadata?.uid === before.metadata?.uid) return false;
+    status(res, 422, "Invalid", `${kind} "${name}" is invalid: metadata.uid: Invalid value: "${after.metadata?.uid}": field is immutable`, { name, kind, causes: [{ reason: "FieldValueInvalid", field: "metadata.uid" }] });
+    return true;
+  };
+
+  const namespaceObject = (r: RecordedRequest, res: http.ServerResponse, name: string, dryRun: boolean) => {
+    const verb = r.method === "GET" ? "get" : r.method === "PATCH" ? "patch" : r.method === "DELETE" ? "delete" : undefined;
+    if (!verb) return status(res, 405, "MethodNotAllowed", "method not allowed");
+    if (forbidden(verb, "namespaces")) return status(res, 403, "Forbidden", rbacMessage(verb, "namespaces"), { name, kind: "namespaces" });
+    const ns = namespaces.get(name);
+    if (!ns) return status(res, 404, "NotFound", `namespaces "${name}" not found`, { name, kind: "namespaces" });
+    if (verb === "get") return json(res, 200, ns);
+    if (verb === "delete") {
+      const want = (r.body as { preconditions?: { uid?: string } } | undefined)?.preconditions?.uid;
+      if (want && want !== ns.metadata?.uid) {
+        return status(res, 409, "Conflict", `Operation cannot be fulfilled on namespaces "${name}": Precondition failed: UID in precondition: ${want}, UID in object meta: ${ns.metadata?.uid}`, { name, kind: "namespaces" });
+      }
+      // The namespace controller would empty it first; here it only goes Terminating.
+      const terminating = { ...ns, metadata: { ...ns.metadata, deletionTimestamp: new Date().toISOString() }, status: { phase: "Terminating" } };
+      if (!dryRun) namespaces.set(name, terminating);
+      return json(res, 200, terminating);
+    }
+    const patched = applyPatch(ns, r);
+    if (!patched.ok) return status(res, patched.code, patched.reason, patched.message);
+    if (uidChanged(res, "Namespace", name, ns, patched.value as Namespace)) return;
+    if (!dryRun) namespaces.set(name, patched.value as Namespace);
+    return json(res, 200, patched.value);
+  };
+
+  const workloadRoute = (r: RecordedRequest, res: http.ServerResponse, rest: string[], dryRun: boolean) => {
+    const ns = rest[0] === "namespaces" ? decodeURIComponent(rest[1]!) : undefined;
+    const [plural, name, sub] = ns === undefined ? rest : rest.slice(2);
+    const kind = plural === "deployments" ? "Deployment" : plural === "statefulsets" ? "StatefulSet" : undefined;
+    if (!kind) return status(res, 404, "NotFound", "the server could not find the requested resource");
+    if (!name && r.method === "GET") {
+      if (forbidden("list", plural!)) return status(res, 403, "Forbidden", rbacMessage("list", plural!, ns), { kind: plural });
+      const items = [...workloads.values()].filter((w) => w.kind === kind && (ns === undefined || w.metadata.namespace === ns));
+      return list(res, `${kind}List`, items, r.query);
+    }
+    const id = `${kind}/${ns}/${name}`;
+    const stored = workloads.get(id);
+    const resource = sub ? `${plural}/${sub}` : plural!;
+    if (r.method !== "PATCH" && r.method !== "GET") return status(res, 405, "MethodNotAllowed", "method not allowed");
+    const verb = r.method === "GET" ? "get" : "patch";
+    if (forbidden(verb, resource)) return status(res, 403, "Forbidden", rbacMessage(verb, resource, ns), { name, kind: plural });
+    if (!stored) return status(res, 404, "NotFound", `${plural}.apps "${name}" not found`, { name, kind: plural });
+    if (sub === "scale") {
+      const scale = { kind: "Scale", apiVersion: "autoscaling/v1", metadata: { name, namespace: ns, uid: stored.metadata.uid, resourceVersion: stored.metadata.resourceVersion ?? "1" }, spec: { replicas: stored.spec.replicas }, status: { replicas: stored.spec.replicas } };
+      if (r.method === "GET") return json(res, 200, scale);
+      const patched = applyPatch(scale, r);
+      if (!patched.ok) return status(res, patched.code, patched.reason, patched.message);
+      const next = patched.value as typeof scale;
+      if (next.metadata?.uid && next.metadata.uid !== stored.metadata.uid) {
+        return status(res, 409, "Conflict", `Operation cannot be fulfilled on ${plural}.apps "${name}": Precondition failed: UID in precondition: ${next.metadata.uid}, UID in object meta: ${stored.metadata.uid}`, { name, kind: plural });
+      }
+      if (!dryRun) stored.spec.replicas = next.spec.replicas;
+      return json(res, 200, { ...scale, spec: { replicas: next.spec.replicas } });
+    }
+    if (r.method === "GET") return json(res, 200, stored);
+    const patched = applyPatch(stored, r);
+    if (!patched.ok) return status(res, patched.code, patched.reason, patched.message);
+    if (uidChanged(res, kind, name!, stored, patched.value as Workload)) return;
+    if (!dryRun) workloads.set(id, patched.value as Workload);
+    return json(res, 200, patched.value);
+  };
+
+  const tls = options.tls ?? testCertificate();
+  const authorized = (header: string | undefined) => {
+    const bearer = header?.startsWith("Bearer ") ? header.slice(7) : undefined;
+    return bearer !== undefined && (options.acceptToken ? options.acceptToken(bearer) : bearer === token);
+  };
   const server = https.createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -160,11 +303,16 @@ export async function startFakeApiServer(options: FakeOptions = {}): Promise<Fak
       } catch {
         return status(res, 400, "BadRequest", "request body is not JSON");
       }
-      const recorded: RecordedRequest = { method: req.method ?? "GET", path: url.pathname, query: url.searchParams, body, at: Date.now() };
+      const recorded: RecordedRequest = { method: req.method ?? "GET", contentType: req.headers["content-type"], path: url.pathname, query: url.searchParams, body, at: Date.now() };
       requests.push(recorded);
-      if (req.headers.authorization !== `Bearer ${token}`) return status(res, 401, "Unauthorized", "Unauthorized");
-      if (options.intercept?.(recorded, res)) return;
-      route(recorded, res);
+      if (!authorized(req.headers.authorization)) return status(res, 401, "Unauthorized", "Unauthorized");
+      const answer = () => {
+        if (options.intercept?.(recorded, res)) return;
+        route(recorded, res);
+      };
+      const delay = options.delayMs?.(recorded) ?? 0;
+      if (delay > 0) setTimeout(answer, delay);
+      else answer();
     });
   });
 
@@ -178,15 +326,23 @@ export async function startFakeApiServer(options: FakeOptions = {}): Promise<Fak
     }
     if (r.method === "GET" && r.path === "/api/v1/pods") {
       if (forbidden("list", "pods")) return status(res, 403, "Forbidden", rbacMessage("list", "pods"), { kind: "pods" });
-      return list(res, "PodList", podFilter(r.query), r.query);
+      return list(res, "PodList", podFilter(r.query), r.query, r.path);
     }
     if (r.method === "GET" && r.path === "/api/v1/nodes") {
       if (forbidden("list", "nodes")) return status(res, 403, "Forbidden", rbacMessage("list", "nodes"), { kind: "nodes" });
-      return list(res, "NodeList", nodes, r.query);
+      return list(res, "NodeList", [...nodes.values()], r.query, r.path);
     }
+    if (r.method === "GET" && parts.length === 4 && r.path.startsWith("/api/v1/nodes/")) {
+      if (forbidden("get", "nodes")) return status(res, 403, "Forbidden", rbacMessage("get", "nodes"), { kind: "nodes" });
+      const node = nodes.get(decodeURIComponent(parts[3]!));
+      return node ? json(res, 200, node) : status(res, 404, "NotFound", `nodes "${decodeURIComponent(parts[3]!)}" not found`, { name: parts[3], kind: "nodes" });
+    }
+    if (parts[0] === "api" && parts[2] === "namespaces" && parts.length === 4) return namespaceObject(r, res, decodeURIComponent(parts[3]!), dryRun);
+    // /apis/apps/v1[/namespaces/{ns}]/{deployments|statefulsets}[/{name}[/scale]]
+    if (parts[0] === "apis" && parts[1] === "apps" && parts[2] === "v1") return workloadRoute(r, res, parts.slice(3), dryRun);
     if (r.method === "GET" && r.path === "/api/v1/namespaces") {
       if (forbidden("list", "namespaces")) return status(res, 403, "Forbidden", rbacMessage("list", "namespaces"), { kind: "namespaces" });
-      return list(res, "NamespaceList", namespaces, r.query);
+      return list(res, "NamespaceList", [...namespaces.values()], r.query, r.path);
     }
     if (r.method === "POST" && r.path === "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews") {
       const attrs = (r.body as { spec?: { resourceAttributes?: { verb?: string; resource?: string; subresource?: string } } })?.spec?.resourceAttributes ?? {};
@@ -200,6 +356,12 @@ export async function startFakeApiServer(options: FakeOptions = {}): Promise<Fak
       const prefix = String((r.body as { metadata?: { generateName?: string } })?.metadata?.generateName ?? "");
       if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?-?$/.test(prefix) || prefix.endsWith(".")) {
         return status(res, 422, "Invalid", `Event "${prefix}x" is invalid: metadata.generateName: Invalid value: "${prefix}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'`);
+      }
+      // As v1.20's validation does for an Event with eventTime set: about a cluster-scoped object
+      // (no regarding.namespace) it must live in kube-system; otherwise in the object's namespace.
+      const regarding = String((r.body as { regarding?: { namespace?: string } })?.regarding?.namespace ?? "");
+      if (regarding ? regarding !== parts[4] : parts[4] !== "kube-system") {
+        return status(res, 422, "Invalid", `Event "${prefix}x" is invalid: involvedObject.namespace: Invalid value: "${regarding}": does not match event.namespace`);
       }
       events.push({ namespace: parts[4], body: r.body as Record<string, unknown> });
       return json(res, 201, r.body);
@@ -253,9 +415,10 @@ export async function startFakeApiServer(options: FakeOptions = {}): Promise<Fak
       const name = parts[5] ? decodeURIComponent(parts[5]) : undefined;
       if (!name && r.method === "GET") {
         if (forbidden("list", "pods")) return status(res, 403, "Forbidden", rbacMessage("list", "pods", ns), { kind: "pods" });
-        return list(res, "PodList", podFilter(r.query, ns), r.query);
+        return list(res, "PodList", podFilter(r.query, ns), r.query, r.path);
       }
       if (name && !parts[6] && r.method === "GET") {
+        if (forbidden("get", "pods")) return status(res, 403, "Forbidden", rbacMessage("get", "pods", ns), { name, kind: "pods" });
         const pod = pods.get(key(ns, name));
         return pod ? json(res, 200, pod) : status(res, 404, "NotFound", `pods "${name}" not found`, { name, kind: "pods" });
       }
@@ -310,7 +473,7 @@ export async function startFakeApiServer(options: FakeOptions = {}): Promise<Fak
       const body = JSON.stringify({ kind: "Status", apiVersion: "v1", status: "Failure", message, reason, code });
       socket.end(`HTTP/1.1 ${code} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
     };
-    if (req.headers.authorization !== `Bearer ${token}`) return refuse(401, "Unauthorized", "Unauthorized");
+    if (!authorized(req.headers.authorization)) return refuse(401, "Unauthorized", "Unauthorized");
     const parts = url.pathname.split("/").filter(Boolean);
     if (!(parts[0] === "api" && parts[2] === "namespaces" && parts[4] === "pods" && parts[6] === "exec")) return refuse(404, "NotFound", "the server could not find the requested resource");
     const [ns, name] = [parts[3]!, parts[5]!];
@@ -339,6 +502,9 @@ export async function startFakeApiServer(options: FakeOptions = {}): Promise<Fak
   return {
     url,
     pods,
+    nodes,
+    namespaces,
+    workloads,
     leases,
     events,
     requests,
@@ -346,7 +512,8 @@ export async function startFakeApiServer(options: FakeOptions = {}): Promise<Fak
       expireNext = true;
     },
     kubeconfig(withToken = token) {
-      const file = join(tmp, `kubeconfig-${withToken}`);
+      // Not named after the token: file names are printed (--log-level debug), tokens never.
+      const file = join(tmp, `kubeconfig-${++kubeconfigs}`);
       writeFileSync(
         file,
         [

@@ -17,6 +17,10 @@ export const PASSWORD = "s3cret-pass";
 export interface TestRegistry {
   /** host:port */
   host: string;
+  /** The token server's host:port (auth "token"): a plain-HTTP realm on another host than the registry. */
+  tokenHost?: string;
+  /** The Authorization header of every request the token server received ("" when none). */
+  tokenRequests: string[];
   push(repository: string, tag: string): Promise<string>;
   pushIndex(repository: string, tag: string): Promise<string>;
   close(): Promise<void>;
@@ -37,13 +41,14 @@ export async function startRegistry(auth: RegistryAuth): Promise<TestRegistry> {
   const port = await freePort();
   const host = `127.0.0.1:${port}`;
   let tokenServer: http.Server | undefined;
+  const tokenRequests: string[] = [];
   let authBlock = "";
   if (auth === "htpasswd") {
     writeFileSync(join(dir, "htpasswd"), execFileSync("htpasswd", ["-Bbn", USER, PASSWORD]));
     authBlock = `auth:\n  htpasswd:\n    realm: kube-sweeper-test\n    path: ${join(dir, "htpasswd")}\n`;
   }
   if (auth === "token") {
-    const started = await startTokenServer();
+    const started = await startTokenServer(tokenRequests);
     tokenServer = started.server;
     writeFileSync(join(dir, "token-root.pem"), testCertificate().cert);
     authBlock = `auth:\n  token:\n    realm: http://127.0.0.1:${started.port}/token\n    service: kube-sweeper-test\n    issuer: kube-sweeper-test-issuer\n    rootcertbundle: ${join(dir, "token-root.pem")}\n`;
@@ -106,6 +111,8 @@ export async function startRegistry(auth: RegistryAuth): Promise<TestRegistry> {
 
   return {
     host,
+    tokenHost: tokenServer ? `127.0.0.1:${(tokenServer.address() as { port: number }).port}` : undefined,
+    tokenRequests,
     push: async (repository, tag) => (await pushImage(repository, tag)).digest,
     async pushIndex(repository, tag) {
       const headers = await authFor(repository);
@@ -123,7 +130,7 @@ export async function startRegistry(auth: RegistryAuth): Promise<TestRegistry> {
 }
 
 /** A tiny token server: Basic credentials in, an ES256 JWT the registry trusts out. */
-async function startTokenServer(): Promise<{ server: http.Server; port: number }> {
+async function startTokenServer(requests: string[]): Promise<{ server: http.Server; port: number }> {
   const { key, cert } = testCertificate();
   const signer = createPrivateKey(key);
   const x5c = Buffer.from(new X509Certificate(cert).raw).toString("base64");
@@ -131,6 +138,7 @@ async function startTokenServer(): Promise<{ server: http.Server; port: number }
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://token");
     const given = req.headers.authorization ?? "";
+    requests.push(given);
     const expected = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString("base64")}`;
     if (given && given !== expected) {
       res.writeHead(401, { "Content-Type": "application/json" }).end(JSON.stringify({ details: "wrong credentials" }));

@@ -28,7 +28,9 @@ export const reportShape = z.object({
       action: z.enum(["delete", "evict", "terminate", "deleteNamespace", "scaleDown", "webhook"]),
       target,
       reasons: z.array(z.string()),
-      status: z.enum(["planned", "would-do", "done", "failed", "blocked", "gone", "conflict"]),
+      // Only for a delete with an explicit grace period (0: forced).
+      gracePeriodSeconds: z.number().int().min(0).optional(),
+      status: z.enum(["planned", "would-do", "done", "failed", "blocked", "gone", "conflict", "skipped"]),
       detail: z.string(),
       at: z.string().nullable(),
     }),

@@ -18,3 +18,14 @@ export function testCertificate(): { key: string; cert: string } {
   cached = { key: readFileSync(join(dir, "key.pem"), "utf8"), cert: readFileSync(join(dir, "cert.pem"), "utf8") };
   return cached;
 }
+
+/** A self-signed certificate valid only for these DNS names (no IP), e.g. for tls-server-name. */
+export function certificateFor(names: string[]): { key: string; cert: string } {
+  const dir = mkdtempSync(join(tmpdir(), "ks-tls-"));
+  execFileSync("openssl", [
+    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+    "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"), "-days", "2",
+    "-subj", `/CN=${names[0]}`, "-addext", `subjectAltName=${names.map((n) => `DNS:${n}`).join(",")}`,
+  ], { stdio: "ignore" });
+  return { key: readFileSync(join(dir, "key.pem"), "utf8"), cert: readFileSync(join(dir, "cert.pem"), "utf8") };
+}

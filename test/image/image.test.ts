@@ -75,6 +75,9 @@ test("the entrypoint without node_modules: --version, plan over a snapshot, and 
   const plan = await entrypoint(app, ["plan", "-o", "json", "--snapshot", join(root, "examples/cluster-snapshot.json"), "-c", join(root, "examples/kube-sweeper.yaml")]);
   assert.equal(plan.code, 0, plan.stderr);
   assert.ok(JSON.parse(plan.stdout).actions.length > 0);
+  // Patterns load the linear-time engine, a file of its own in dist/: it must ship there too.
+  const patterns = await entrypoint(app, ["validate", "-c", join(root, "examples/preview-namespaces.yaml")]);
+  assert.equal(patterns.code, 0, patterns.stderr);
 
   const server = await startFakeApiServer({ pods: [buildPod({ name: "w-1", restarts: 5, state: waiting("CrashLoopBackOff") }), buildPod({ name: "w-2", restarts: 5, state: waiting("CrashLoopBackOff") })] });
   try {

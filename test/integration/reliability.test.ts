@@ -292,8 +292,8 @@ policies:
   }
 });
 
-test("odd API responses: null items, junk entries and objects without metadata plan nothing; a body that is not JSON is a one-line access error", async () => {
-  let mode: "odd" | "html" = "odd";
+test("odd API responses: objects without metadata, of the wrong types or from the future plan nothing; junk entries and a body that is not JSON are one-line access errors", async () => {
+  let mode: "odd" | "junk" | "html" = "odd";
   await withServer(
     {
       intercept: (req, res) => {
@@ -305,7 +305,8 @@ test("odd API responses: null items, junk entries and objects without metadata p
         }
         res.writeHead(200, { "Content-Type": "application/json" });
         const future = new Date(Date.now() + 3_600_000).toISOString();
-        res.end(JSON.stringify({ kind: "PodList", metadata: {}, items: [null, 5, "x", { metadata: null }, { metadata: { name: "worker-z", namespace: "apps", uid: "u-1", creationTimestamp: future }, status: { phase: "Running", containerStatuses: [{ name: "main", restartCount: 9, state: { waiting: { reason: "CrashLoopBackOff" } } }] } }, { metadata: { name: "worker-y", namespace: "apps", uid: "u-2" }, status: { conditions: "yes", containerStatuses: { 0: 1 } } }] }));
+        const junk = mode === "junk" ? [null, 5, "x"] : [];
+        res.end(JSON.stringify({ kind: "PodList", metadata: {}, items: [...junk, { metadata: null }, { metadata: { name: "worker-z", namespace: "apps", uid: "u-1", creationTimestamp: future }, status: { phase: "Running", containerStatuses: [{ name: "main", restartCount: 9, state: { waiting: { reason: "CrashLoopBackOff" } } }] } }, { metadata: { name: "worker-y", namespace: "apps", uid: "u-2" }, status: { conditions: "yes", containerStatuses: { 0: 1 } } }] }));
         return true;
       },
     },
@@ -321,10 +322,15 @@ policies:
       const odd = await runCli(["plan", "-o", "json", "-c", aged, "--kubeconfig", s.kubeconfig()]);
       assert.equal(odd.code, 0, odd.stderr);
       assert.deepEqual(parseReport(odd.stdout).actions, []);
+      // Entries that are not objects at all mean the list itself is wrong: no plan from it.
+      mode = "junk";
+      const junk = await runCli(["plan", "-o", "json", "-c", aged, "--kubeconfig", s.kubeconfig(), "--retries", "0"]);
+      assert.equal(junk.code, 2, junk.stderr);
+      assert.match(junk.stderr, /^using context "fake" .*\nkube-sweeper: cannot list \/api\/v1\/pods: HTTP 200 MalformedList: .*items\[0\] is null, not an object\n$/);
       mode = "html";
       const html = await runCli(["plan", "-o", "json", "-c", aged, "--kubeconfig", s.kubeconfig()]);
       assert.equal(html.code, 2);
-      assert.match(html.stderr, /^kube-sweeper: cannot list \/api\/v1\/pods: HTTP 200 BadResponse: GET \/api\/v1\/pods\?limit=500: response is not JSON\n$/);
+      assert.match(html.stderr, /^using context "fake" .*\nkube-sweeper: cannot list \/api\/v1\/pods: HTTP 200 BadResponse: GET \/api\/v1\/pods\?limit=500: response is not JSON\n$/);
     },
   );
 });

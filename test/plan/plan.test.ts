@@ -10,7 +10,7 @@ import type { Candidate } from "../../src/plan/types.ts";
 import type { Settings } from "../../src/config/schema.ts";
 import { buildPod, hours, T0, terminated, waiting } from "../fixtures/builders.ts";
 
-const settings = (extra: Partial<Settings> = {}): Settings => ({ waitBetweenActions: 0, protectedNamespaces: ["kube-system"], order: "oldest-first", namespaceManagers: false, registries: { plainHttp: [], skipTLSVerify: [], mirrors: {}, timeout: 10_000, concurrency: 16 }, registryAuth: false, lock: { enabled: true, namespace: "default", name: "kube-sweeper" }, ...extra });
+const settings = (extra: Partial<Settings> = {}): Settings => ({ waitBetweenActions: 0, protectedNamespaces: ["kube-system"], unprotectBuiltinNamespaces: [], order: "oldest-first", namespaceManagers: false, crossNamespaceManagersFrom: [], registries: { plainHttp: [], skipTLSVerify: [], mirrors: {}, timeout: 10_000, concurrency: 16 }, registryAuth: false, lock: { enabled: true, namespace: "default", name: "kube-sweeper" }, ...extra });
 
 function candidate(name: string, extra: Partial<Candidate> = {}): Candidate {
   return {

@@ -8,6 +8,7 @@ import { FOREVER } from "../../src/core/duration.ts";
 import { namespaceInfo } from "../../src/cluster/view.ts";
 import { buildNamespace, hours, iso, minutes, T0 } from "../fixtures/builders.ts";
 import { namespaceProtections } from "../../src/plan/namespace-protections.ts";
+import { protectedNamespaceSet } from "../../src/plan/protections.ts";
 
 const SECOND = 1000;
 const ns = (age: number, annotations: Record<string, string> = {}) => {
@@ -75,7 +76,7 @@ for (const [text, at] of expiries) {
 }
 
 test("namespace protections: default, kube-system, settings list, own namespace, annotation, terminating, all listed", () => {
-  const protectedSet = new Set(["team-infra"]);
+  const protectedSet = protectedNamespaceSet({ protectedNamespaces: ["team-infra"], unprotectBuiltinNamespaces: [] }, true);
   assert.deepEqual(namespaceProtections(namespaceInfo(buildNamespace("default")), protectedSet, undefined), ["protected namespace default"]);
   assert.deepEqual(namespaceProtections(namespaceInfo(buildNamespace("team-infra")), protectedSet, undefined), ["protected namespace team-infra"]);
   assert.deepEqual(namespaceProtections(namespaceInfo(buildNamespace("ops")), protectedSet, "ops"), ["the sweeper's own namespace"]);

@@ -29,7 +29,8 @@ const creds = { username: USER, password: PASSWORD };
 for (const auth of ["none", "htpasswd", "token"] as const) {
   test(`${auth}: present tag, missing tag, missing repository, digest reference, image index`, async () => {
     const r = registries[auth]!;
-    const client = registryClient(options([r.host]));
+    // The token server is a plain-HTTP realm on another port: credentials go there only when it is listed.
+    const client = registryClient(options([r.host, ...(r.tokenHost ? [r.tokenHost] : [])]));
     const check = (ref: string) => client.check(parseImage(`${r.host}/${ref}`), auth === "none" ? undefined : creds);
     const present = await check("team/app:v1");
     assert.equal(present.status, "available", present.detail);
@@ -46,7 +47,7 @@ for (const auth of ["none", "htpasswd", "token"] as const) {
 for (const auth of ["htpasswd", "token"] as const) {
   test(`${auth}: a wrong password or no credentials is an auth failure, never absent`, async () => {
     const r = registries[auth]!;
-    const client = registryClient(options([r.host]));
+    const client = registryClient(options([r.host, ...(r.tokenHost ? [r.tokenHost] : [])]));
     const wrong = await client.check(parseImage(`${r.host}/team/app:v1`), { username: USER, password: "nope" });
     assert.equal(wrong.status, "auth-failure", wrong.detail);
     assert.match(wrong.detail, auth === "htpasswd" ? /refused the credentials of puller \(401\); the image may still exist/ : /token server .* refused the credentials \(401\)/);

@@ -2,7 +2,7 @@
 import type { NamespaceConditions, NamespaceMatch, NamespacePolicy } from "../../config/schema.ts";
 import { matchesSelector } from "../../core/selector.ts";
 import type { NamedVerdict } from "../pods/match.ts";
-import type { NamespaceInfo, Verdict } from "../verdict.ts";
+import { unknownAge, type NamespaceInfo, type Verdict } from "../verdict.ts";
 import { namespaceConditions } from "./conditions/index.ts";
 import type { NamespaceContext } from "./context.ts";
 
@@ -46,6 +46,8 @@ export function evaluateNamespacePolicy(ns: NamespaceInfo, policy: NamespacePoli
   const doneAt = ns.annotations[`${DONE_ANNOTATION_PREFIX}${policy.name}`];
   const conditions: NamedVerdict[] = [];
   if (inScope || everyCondition) {
+    const age = unknownAge(ns.creationTimestamp, ctx.now);
+    if (age) conditions.push(age);
     for (const key of Object.keys(policy.when) as (keyof NamespaceConditions)[]) {
       const param = policy.when[key];
       if (param === undefined) continue;

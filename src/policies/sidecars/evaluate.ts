@@ -1,7 +1,7 @@
 import type { SidecarPolicy } from "../../config/schema.ts";
 import type { Pod } from "../../core/k8s.ts";
 import { matchChecks, type NamedVerdict } from "../pods/match.ts";
-import type { EvaluationContext } from "../verdict.ts";
+import { unknownAge, type EvaluationContext } from "../verdict.ts";
 import { qualifySidecars } from "./qualify.ts";
 
 export interface SidecarEvaluation {
@@ -17,5 +17,6 @@ export function evaluateSidecarPolicy(pod: Pod, policy: SidecarPolicy, ctx: Eval
   const inScope = match.every((m) => m.holds);
   if (!inScope && !everyCondition) return { policy, match, conditions: [], running: [], matched: false };
   const verdict = qualifySidecars(pod, policy, ctx.now);
-  return { policy, match, conditions: verdict.checks, running: verdict.running, matched: inScope && verdict.matched };
+  const age = unknownAge(pod.metadata?.creationTimestamp, ctx.now);
+  return { policy, match, conditions: age ? [age, ...verdict.checks] : verdict.checks, running: verdict.running, matched: inScope && !age && verdict.matched };
 }

@@ -1,6 +1,6 @@
 import { parseInstant } from "../../../core/clock.ts";
 import { formatDuration, FOREVER } from "../../../core/duration.ts";
-import { firstAnnotation, parseTtl, TTL_ANNOTATIONS } from "../../../core/expiry.ts";
+import { firstAnnotation, TTL_ANNOTATIONS, TTL_PARSERS } from "../../../core/expiry.ts";
 import type { NamespaceCheck } from "../context.ts";
 
 /** Age from creation against the TTL; a per-namespace annotation overrides the policy's value. */
@@ -9,7 +9,7 @@ export const ttl: NamespaceCheck<number> = (ns, configured, ctx) => {
   let limit = configured;
   let source = "policy";
   if (annotation) {
-    const parsed = parseTtl(annotation.value);
+    const parsed = TTL_PARSERS[annotation.name](annotation.value);
     // A bad annotation is not evidence of expiry: act on nothing rather than guess.
     if (!parsed.ok) return { holds: false, reason: `annotation ${annotation.name}: ${parsed.error}` };
     limit = parsed.value;

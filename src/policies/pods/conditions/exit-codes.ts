@@ -5,6 +5,7 @@ export interface ExitCodesParam {
   in?: number[] | undefined;
   notIn?: number[] | undefined;
   includeZero: boolean;
+  includeInitContainers?: boolean | undefined;
 }
 
 export const exitCodes: PodCheck<ExitCodesParam> = (pod, param) => {
@@ -12,12 +13,14 @@ export const exitCodes: PodCheck<ExitCodesParam> = (pod, param) => {
   const zeroAllowed = param.includeZero || (param.in?.includes(0) ?? false);
   const accepts = (code: number) =>
     (code !== 0 || zeroAllowed) && (param.in === undefined || param.in.includes(code)) && !(param.notIn?.includes(code) ?? false);
-  const seen = observedExitCodes(pod);
+  const includeInit = param.includeInitContainers ?? false;
+  const seen = observedExitCodes(pod, includeInit);
+  const scope = includeInit ? " (init containers included)" : "";
   const hit = seen.find((e) => accepts(e.exitCode));
   if (hit) {
     const state = hit.which === "current" ? "terminated" : "last terminated";
-    return { holds: true, reason: `container ${hit.container} ${state} with exit code ${hit.exitCode}` };
+    return { holds: true, reason: `container ${hit.container} ${state} with exit code ${hit.exitCode}${scope}` };
   }
   const codes = seen.map((e) => e.exitCode);
-  return { holds: false, reason: codes.length ? `no matching exit code (seen ${[...new Set(codes)].join(", ")})` : "no container has terminated" };
+  return { holds: false, reason: `${codes.length ? `no matching exit code (seen ${[...new Set(codes)].join(", ")})` : "no container has terminated"}${scope}` };
 };

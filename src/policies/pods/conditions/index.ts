@@ -8,6 +8,7 @@ import { phases } from "./phases.ts";
 import { olderThan, lifetimeOver } from "./age.ts";
 import { unreadyFor } from "./unready-for.ts";
 import { nodeUnhealthyFor } from "./node-unhealthy-for.ts";
+import { terminatingFor } from "./terminating-for.ts";
 
 type ConditionRegistry = { [K in keyof PodConditions]-?: PodCheck<NonNullable<PodConditions[K]>> };
 
@@ -20,4 +21,5 @@ export const podConditions: ConditionRegistry = {
   lifetimeOver,
   unreadyFor,
   nodeUnhealthyFor,
+  terminatingFor,
 };

@@ -1,0 +1,53 @@
+// Single GETs of the objects a write depends on, made just before the write: the view read at the
+// start of the run may be minutes old in a paced sweep. 404 is an answer ("not there"), not an error.
+import type { Namespace, Node, Pod } from "../core/k8s.ts";
+import { ApiError } from "./api-error.ts";
+import type { JsonClient } from "./http.ts";
+import { listAll } from "./live.ts";
+
+export interface FreshReader {
+  pod(namespace: string, name: string): Promise<Pod | undefined>;
+  node(name: string): Promise<Node | undefined>;
+  namespace(name: string): Promise<Namespace | undefined>;
+  /** Every pod of one namespace (a quorum read), for conditions that count pods. */
+  podsIn(namespace: string): Promise<Pod[]>;
+}
+
+const segment = encodeURIComponent;
+
+/** Throws ApiError for anything but 200 and 404. */
+export async function getIfExists<T>(client: JsonClient, path: string): Promise<T | undefined> {
+  try {
+    return await client.getJson<T>(path);
+  } catch (error) {
+    if (error instanceof ApiError && error.code === 404) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Concurrent writers often need the same node or namespace (32 workers deleting pods of one
+ * namespace). A read already in flight is joined rather than repeated: it was sent after the plan
+ * and answers at most one round trip earlier than a new one would. Nothing is kept once it is
+ * answered, so a later write reads again.
+ */
+function joinInFlight<T>(read: (path: string) => Promise<T>): (path: string) => Promise<T> {
+  const inFlight = new Map<string, Promise<T>>();
+  return (path) => {
+    const pending = inFlight.get(path);
+    if (pending) return pending;
+    const started = read(path).finally(() => inFlight.delete(path));
+    inFlight.set(path, started);
+    return started;
+  };
+}
+
+export function createFreshReader(client: JsonClient): FreshReader {
+  const shared = joinInFlight((path) => getIfExists<Node | Namespace>(client, path));
+  return {
+    pod: (namespace, name) => getIfExists<Pod>(client, `/api/v1/namespaces/${segment(namespace)}/pods/${segment(name)}`),
+    node: (name) => shared(`/api/v1/nodes/${segment(name)}`) as Promise<Node | undefined>,
+    namespace: (name) => shared(`/api/v1/namespaces/${segment(name)}`) as Promise<Namespace | undefined>,
+    podsIn: (namespace) => listAll<Pod>(client, `/api/v1/namespaces/${segment(namespace)}/pods`),
+  };
+}
