@@ -101,6 +101,7 @@ const podConditions = z
     // `reasons: [A, B]` is short for `reasons: {in: [A, B]}`.
     reasons: z
       .preprocess((value) => (Array.isArray(value) ? { in: value } : value), z.strictObject({ in: z.array(z.string().min(1)).min(1), includeInitContainers }))
+      .meta({ alsoAccepts: { type: "array", items: { type: "string", minLength: 1 }, minItems: 1 } })
       .optional(),
     phases: z.array(z.enum(["Pending", "Running", "Succeeded", "Failed", "Unknown"])).min(1).optional(),
     olderThan: duration.optional(),
