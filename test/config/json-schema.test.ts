@@ -93,7 +93,7 @@ policies:
   - {name: gone-images, target: images, action: report}
   - {name: tell-us, target: images, action: {webhook: {url: "https://hooks.example.com/x", secretEnv: HOOK_SECRET, retries: 2}}}
   - {name: evening, target: pods, match: {namespaces: [dev], excludeOwnerKinds: [Job]}, when: {phases: [Failed], olderThan: 1h}, action: evict, schedule: {cron: "0 20 * * 1-5", window: 2h, timeZone: Europe/Berlin}}
-  - {name: init-errors, target: pods, when: {reasons: {in: [Error], includeInitContainers: true}, terminatingFor: 10m}, action: {delete: {gracePeriodSeconds: 0}}}
+  - {name: init-errors, target: pods, when: {reasons: {in: [Error], includeInitContainers: true}, terminatingFor: 10m, nodeUnhealthyFor: 5m}, action: {delete: {gracePeriodSeconds: 0}}}
   - {name: scale, target: namespaces, match: {namespaceSelector: "env=preview"}, when: {ttl: forever, expires: true}, action: {scaleDown: {kinds: [Deployment], selector: "tier!=db"}}}
 `) as JsonValue,
 ];
