@@ -7,13 +7,15 @@ import { blockersOf, podBlockers } from "../plan/choose.ts";
 import { podProtections, protectedNamespaceSet } from "../plan/protections.ts";
 import { namespaceProtections } from "../plan/namespace-protections.ts";
 import { resourceProtectionsFor } from "../policies/resources/protections.ts";
-import { makeLogger, outputFormat, selfPod, type GlobalOptions, type Io } from "./context.ts";
+import { makeLogger, selfPod, type GlobalOptions, type Io } from "./context.ts";
+import { printResult } from "../report/print.ts";
+import { resourceName } from "../report/table.ts";
 import { prepare, type Prepared } from "./prepare.ts";
 
 export function registerExplain(program: Command, io: Io, run: (code: Promise<ExitCode>) => void): void {
   program
     .command("explain")
-    .argument("<target>", "<namespace>/<pod>, namespace/<name>, or KIND/NAMESPACE/NAME for a resource target (KIND//NAME if cluster-scoped)")
+    .argument("<target>", "<namespace>/<pod> (or pod/<namespace>/<pod>, as -o name prints it), namespace/<name>, or KIND/NAMESPACE/NAME for a resource target (KIND//NAME if cluster-scoped)")
     .description("for one pod or namespace: every policy, each condition with its numbers, the protections and limits that applied")
     .action((target: string, _flags: unknown, command: Command) => run(explainCommand(target, command.optsWithGlobals<GlobalOptions>(), io)));
 }
@@ -34,10 +36,12 @@ export interface Explanation {
 type Target = { kind: "Pod"; namespace: string; name: string } | { kind: "Namespace"; name: string } | { kind: "Resource"; resource: string; namespace: string; name: string };
 
 function parseTarget(text: string): Target {
+  // `pod/<namespace>/<name>` too: what `-o name` prints can be passed straight back.
   const parts = text.split("/");
+  if (parts[0] === "pod" && parts.length === 3 && parts[1] && parts[2]) return { kind: "Pod", namespace: parts[1], name: parts[2] };
   // deployments.apps/apps/web, configmap/apps/settings, clusterroles.rbac.authorization.k8s.io//name
   if (parts.length === 3 && parts[0] && parts[2]) return { kind: "Resource", resource: parts[0], namespace: parts[1]!, name: parts[2] };
-  if (parts.length !== 2 || !parts[0] || !parts[1]) throw new UsageError(`explain: expected <namespace>/<pod> or namespace/<name>, got ${JSON.stringify(text)}`);
+  if (parts.length !== 2 || !parts[0] || !parts[1]) throw new UsageError(`explain: expected <namespace>/<pod>, pod/<namespace>/<pod>, namespace/<name> or KIND/NAMESPACE/NAME, got ${JSON.stringify(text)}`);
   return parts[0] === "namespace" ? { kind: "Namespace", name: parts[1] } : { kind: "Pod", namespace: parts[0], name: parts[1] };
 }
 
@@ -53,7 +57,7 @@ async function explainCommand(text: string, options: GlobalOptions, io: Io): Pro
     ...(target.kind === "Resource" ? { findResource: { kind: target.resource, namespace: target.namespace, name: target.name } } : {}),
   });
   const explanation = target.kind === "Pod" ? explainPod(prepared, target, io) : target.kind === "Resource" ? explainResource(prepared, target) : explainNamespace(prepared, target, io, options);
-  io.stdout(outputFormat(options, io) === "json" ? `${JSON.stringify(explanation, null, 2)}\n` : renderExplanation(explanation));
+  printResult({ value: explanation, text: () => renderExplanation(explanation), names: () => [resourceName(explanation.target)] }, options, io);
   return EXIT.ok;
 }
 

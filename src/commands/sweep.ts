@@ -152,7 +152,7 @@ async function sweepCommand(options: GlobalOptions, flags: SweepFlags, io: Io): 
       });
     const finish = async (result: SweepReport, code: ExitCode): Promise<ExitCode> => {
       printReport(result, options, io);
-      for (const problem of await publishMetrics(result, code, { file: flags.metricsFile, pushgateway: flags.pushgateway }, images?.findings)) log.warn(problem);
+      for (const problem of await publishMetrics(result, code, { file: flags.metricsFile, pushgateway: flags.pushgateway, startedAt }, images?.findings)) log.warn(problem);
       return code;
     };
 

@@ -2,7 +2,8 @@ import type { Command } from "commander";
 import { stringify } from "yaml";
 import { describeConfig } from "../config/describe.ts";
 import { EXIT, type ExitCode } from "../errors.ts";
-import { connect, makeLogger, outputFormat, readConfig, type GlobalOptions, type Io } from "./context.ts";
+import { connect, makeLogger, readConfig, type GlobalOptions, type Io } from "./context.ts";
+import { printResult } from "../report/print.ts";
 import type { Config } from "../config/schema.ts";
 import type { Logger } from "../core/log.ts";
 import { ConfigError } from "../errors.ts";
@@ -23,15 +24,16 @@ async function validateCommand(options: GlobalOptions & { checkCluster?: boolean
   const loaded = readConfig(options, io, log);
   if (options.checkCluster) await checkKindsAgainstCluster(loaded.config, options, io, log);
   const described = describeConfig(loaded.config);
-  if (outputFormat(options, io) === "json") {
-    io.stdout(`${JSON.stringify({ valid: true, source: loaded.source, dryRun: loaded.dryRun, config: described }, null, 2)}\n`);
-    return EXIT.ok;
-  }
-  const names = loaded.config.policies.map((p) => `${p.name} (${p.target}, ${p.target === "pods" ? p.action : p.action.kind})`).join(", ");
-  io.stdout(`${loaded.source}: valid; ${loaded.config.policies.length} ${loaded.config.policies.length === 1 ? "policy" : "policies"}: ${names}\n`);
-  if (loaded.dryRun) io.stdout("DEBUG=true: sweeps run as dry runs\n");
-  // The seed mapping is implicit, so show what it built; a file's content the user already has.
-  if (loaded.source === "seed environment") io.stdout(`---\n${stringify(described)}`);
+  const text = () => {
+    const names = loaded.config.policies.map((p) => `${p.name} (${p.target}, ${p.target === "pods" ? p.action : p.action.kind})`).join(", ");
+    let out = `${loaded.source}: valid; ${loaded.config.policies.length} ${loaded.config.policies.length === 1 ? "policy" : "policies"}: ${names}\n`;
+    if (loaded.dryRun) out += "DEBUG=true: sweeps run as dry runs\n";
+    // The seed mapping is implicit, so show what it built; a file's content the user already has.
+    if (loaded.source === "seed environment") out += `---\n${stringify(described)}`;
+    return out;
+  };
+  const value = { valid: true, source: loaded.source, dryRun: loaded.dryRun, config: described };
+  printResult({ value, text, names: () => loaded.config.policies.map((p) => `policy/${p.name}`) }, options, io);
   return EXIT.ok;
 }
 

@@ -27,7 +27,7 @@ const duration = z.unknown().transform((value, ctx) => {
     ctx.addIssue({ code: "custom", message: error.message });
     return z.NEVER;
   }
-});
+}).meta({ description: `a duration: ${DURATION_HINT}`, anyOf: [{ type: "string", minLength: 1 }, { type: "number", minimum: 0 }] });
 
 /** A duration with a documented maximum (maxima.ts). */
 const boundedDuration = (which: Bounded) =>
@@ -113,6 +113,7 @@ const podConditions = z
     // `reasons: [A, B]` is short for `reasons: {in: [A, B]}`.
     reasons: z
       .preprocess((value) => (Array.isArray(value) ? { in: value } : value), z.strictObject({ in: z.array(z.string().min(1)).min(1), includeInitContainers }))
+      .meta({ alsoAccepts: { type: "array", items: { type: "string", minLength: 1 }, minItems: 1 } })
       .optional(),
     phases: z.array(z.enum(["Pending", "Running", "Succeeded", "Failed", "Unknown"])).min(1).optional(),
     olderThan: duration.optional(),
@@ -204,7 +205,7 @@ const ttl = z.unknown().optional().transform((value, ctx) => {
     return z.NEVER;
   }
   return result.data;
-});
+}).meta({ description: `a duration (${DURATION_HINT}) or "forever"`, anyOf: [{ type: "string", minLength: 1 }, { type: "number", minimum: 0 }] });
 
 const namespaceConditions = z
   .strictObject({
@@ -255,7 +256,8 @@ const namespaceAction = z
     if (action.scaleDown) return { kind: "scaleDown" as const, ...action.scaleDown, filters: undefined as ScaleFilter[] | undefined };
     if (action.webhook) return { kind: "webhook" as const, ...action.webhook };
     return { kind: "deleteNamespace" as const };
-  });
+  })
+  .meta({ alsoAccepts: { enum: ["deleteNamespace", "scaleDown"] } });
 
 const namespacePolicy = z.strictObject({
   name: policyName,
@@ -291,7 +293,8 @@ const terminateAction = z
     terminate.http
       ? { kind: "terminate" as const, via: "http" as const, http: terminate.http, timeout: terminate.timeout }
       : { kind: "terminate" as const, via: "exec" as const, command: terminate.exec ?? DEFAULT_TERMINATE_COMMAND, timeout: terminate.timeout },
-  );
+  )
+  .meta({ alsoAccepts: { const: "terminate" } });
 
 const sidecarPolicy = z.strictObject({
   name: policyName,
@@ -326,6 +329,7 @@ const imagePolicy = z.strictObject({
     .preprocess((value) => (value === "report" ? { report: {} } : value), z.strictObject({ report: z.strictObject({}).optional(), webhook: webhookSpec.optional() }))
     .refine((a) => (a.report ? 1 : 0) + (a.webhook ? 1 : 0) === 1, "exactly one of report, webhook is required")
     .transform((a) => (a.webhook ? { kind: "webhook" as const, ...a.webhook } : { kind: "report" as const }))
+    .meta({ alsoAccepts: { const: "report" } })
     .default({ kind: "report" }),
   schedule: schedule.optional(),
 });
