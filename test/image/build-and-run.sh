@@ -8,7 +8,7 @@ say() { echo "[image] $*"; }
 [ "$(id -u)" = 0 ] || { echo "[image] needs root (buildah, debootstrap, chroot)" >&2; exit 1; }
 if ! command -v buildah >/dev/null || ! command -v debootstrap >/dev/null; then
   say "installing buildah and debootstrap (Debian packages)"
-  apt-get install -y --no-install-recommends buildah debootstrap >/dev/null
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends buildah debootstrap >/dev/null
 fi
 [ -x ~/.cache/kube-sweeper/k8s-v1.20.2/bin/kube-apiserver ] || bash test/e2e/cluster/build.sh
 
