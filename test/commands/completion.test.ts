@@ -49,7 +49,7 @@ const cases: [string, string[], Record<string, string>?][] = [
   ["kube-sweeper completion ", ["bash", "zsh", "fish"]],
   ["kube-sweeper plan --context prod", ["prod-eu", "prod-us"], { KUBECONFIG: "" }],
   ["kube-sweeper explain --snapshot examples/cluster-snapshot.json apps/worker", ["apps/worker-7c9d-abcde", "apps/worker-7c9d-fghij", "apps/worker-7c9d-klmno"]],
-  ["kube-sweeper plan -c examples/kube", ["examples/kube-sweeper.yaml"]],
+  ["kube-sweeper plan -c examples/kube-s", ["examples/kube-sweeper.yaml"]],
   ["kube-sweeper plan -n apps -o j", ["json"]],
 ];
 
@@ -74,7 +74,7 @@ const few: [string, string[]][] = [
   ["kube-sweeper pl", ["plan"]],
   ["kube-sweeper plan -o y", ["yaml"]],
   ["kube-sweeper sweep --dry", ["--dry-run"]],
-  ["kube-sweeper plan -c examples/kube", ["examples/kube-sweeper.yaml"]],
+  ["kube-sweeper plan -c examples/kube-s", ["examples/kube-sweeper.yaml"]],
 ];
 
 test("fish: the script, sourced by fish, completes through `complete -C`", { skip: has("fish") ? false : "fish is not installed (.ci/run installs it)" }, () => {

@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
@@ -22,7 +22,7 @@ test("npm pack + npm install into an empty folder: only the package itself, smal
   const dir = mkdtempSync(join(tmpdir(), "ks-pack-"));
   const [packed] = JSON.parse(execFileSync("npm", ["pack", "--json", "--pack-destination", dir], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })) as { filename: string; size: number; files: { path: string }[] }[];
   const paths = packed!.files.map((f) => f.path);
-  assert.ok(paths.every((p) => /^(bin\/[\w-]+\.mjs|dist\/.*\.mjs|examples\/.*|schema\/kube-sweeper\.schema\.json|package\.json|README\.md)$/.test(p)), `unexpected files: ${paths.join(", ")}`);
+  assert.ok(paths.every((p) => /^(bin\/[\w-]+\.mjs|dist\/.*\.(mjs|cjs)|examples\/.*|schema\/kube-sweeper\.schema\.json|package\.json|README\.md)$/.test(p)), `unexpected files: ${paths.join(", ")}`);
   for (const bin of Object.values(pkg.bin)) assert.ok(paths.includes(bin), `${bin} is not packed`);
 
   const app = join(dir, "app");
@@ -45,6 +45,12 @@ test("npm pack + npm install into an empty folder: only the package itself, smal
     assert.equal(r.status, 0, `${bin}: ${r.stderr}`);
     assert.equal(r.stdout.trim().split("\n").length, 4, r.stdout);
   }
+  // A pattern loads the linear-time engine, a chunk of its own: it must be in the package too.
+  const patterned = join(app, "patterned.yaml");
+  writeFileSync(patterned, "policies:\n  - {name: workers, target: pods, match: {name: '^worker-'}, when: {restarts: {atLeast: 1}}, action: delete}\n");
+  const withPattern = spawnSync(join(app, "node_modules/.bin/kube-sweeper"), ["plan", "--snapshot", join(examples, "cluster-snapshot.json"), "-c", patterned, "--now", "2026-11-21T10:00:00Z", "-o", "name"], { cwd: app, env, encoding: "utf8" });
+  assert.equal(withPattern.status, 0, withPattern.stderr);
+  assert.match(withPattern.stdout, /^pod\/apps\/worker-/m);
   // The examples' yaml-language-server modeline leads to the shipped schema in the installed package too.
   const modeline = /\$schema=(\S+)/.exec(readFileSync(join(examples, "kube-sweeper.yaml"), "utf8"))?.[1];
   assert.ok(modeline && existsSync(join(examples, modeline)), `modeline ${modeline}`);
