@@ -19,6 +19,13 @@ export interface ListMetadata {
   resourceVersion?: string;
 }
 
+export interface StreamListOptions {
+  /** Called once the list's metadata has been read, before its items: the next page may be asked for. */
+  onMetadata?: (metadata: ListMetadata) => void;
+  /** Aborted when the list is no longer wanted: ends its request and any retry wait at once. */
+  signal?: AbortSignal;
+}
+
 export interface JsonClient {
   server: string;
   getJson<T>(path: string): Promise<T>;
@@ -26,7 +33,7 @@ export interface JsonClient {
    * A list's items in batches as the bytes arrive; returns the list's metadata. Opening it is
    * retried like any read; a failure after that throws ApiError (code 0 for the network).
    */
-  streamList<T>(path: string): AsyncGenerator<T[], ListMetadata>;
+  streamList<T>(path: string, options?: StreamListOptions): AsyncGenerator<T[], ListMetadata>;
   close(): void;
 }
 
@@ -51,22 +58,22 @@ export async function jsonClient(connection: Connection, credentials: Credential
   const networkError = (error: Error) => (error instanceof ApiError ? error : new ApiError(0, "NetworkError", `${error.message} (${server})`));
 
   /** The response of a GET once it is a 2xx; a 401 is tried once more when new credentials may help. */
-  const open = async (path: string) => {
+  const open = async (path: string, signal = api.signal) => {
     const credential = await credentials.current();
     try {
-      return await openWith(path, credential);
+      return await openWith(path, credential, signal);
     } catch (error) {
       if (!(error instanceof ApiError && error.code === 401 && credentials.rejected(credential))) throw error;
-      return openWith(path, await credentials.current());
+      return openWith(path, await credentials.current(), signal);
     }
   };
 
   /** The response of a GET once it is a 2xx; any other status is read whole and thrown. */
-  const openWith = (path: string, credential: Credential) =>
+  const openWith = (path: string, credential: Credential, signal: AbortSignal | undefined) =>
     new Promise<http.IncomingMessage>((resolve, reject) => {
       const url = new URL(server + path);
       const headers = { ...credential.headers, Accept: "application/json" };
-      const request = (secure ? https : http).request(url, { method: "GET", agent: agentFor(credential), headers, timeout: timeoutMs, signal: api.signal }, (res) => {
+      const request = (secure ? https : http).request(url, { method: "GET", agent: agentFor(credential), headers, timeout: timeoutMs, signal }, (res) => {
         const code = res.statusCode ?? 0;
         if (code >= 200 && code < 300) return resolve(res);
         const chunks: Buffer[] = [];
@@ -118,17 +125,25 @@ export async function jsonClient(connection: Connection, credentials: Credential
    * Opens a list and reads it up to its first items (or its end), so that an answer that is not a
    * list is retried like any failed read before anything is handed out.
    */
-  const openList = async (path: string) => {
-    const res = await open(path);
+  const openList = async (path: string, options: StreamListOptions) => {
+    const signal = options.signal && api.signal ? AbortSignal.any([options.signal, api.signal]) : (options.signal ?? api.signal);
+    const res = await open(path, signal);
     const splitter = new ListSplitter();
+    let reported = false;
+    const report = () => {
+      if (reported || !splitter.metadata) return;
+      reported = true;
+      options.onMetadata?.(splitter.metadata as ListMetadata);
+    };
     const chunks = res[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     try {
       for (;;) {
         const next = await chunks.next();
-        if (next.done) return { res, chunks, splitter, first: [] as unknown[], metadata: endOfList(splitter) };
+        if (next.done) return { res, chunks, splitter, report, first: [] as unknown[], metadata: endOfList(splitter) };
         const items = splitter.push(next.value);
         checkedKind(splitter);
-        if (items.length > 0) return { res, chunks, splitter, first: items, metadata: undefined };
+        report();
+        if (items.length > 0) return { res, chunks, splitter, report, first: items, metadata: undefined };
       }
     } catch (error) {
       res.destroy();
@@ -143,8 +158,8 @@ export async function jsonClient(connection: Connection, credentials: Credential
     return skeleton.metadata ?? {};
   };
 
-  async function* streamList<T>(path: string): AsyncGenerator<T[], ListMetadata> {
-    const { res, chunks, splitter, first, metadata } = await api.retrying(`GET ${path.split("?")[0]}`, () => api.limiter.take().then(() => openList(path)));
+  async function* streamList<T>(path: string, options: StreamListOptions = {}): AsyncGenerator<T[], ListMetadata> {
+    const { res, chunks, splitter, report, first, metadata } = await api.retrying(`GET ${path.split("?")[0]}`, () => api.limiter.take().then(() => openList(path, options)), options.signal);
     try {
       if (metadata) return metadata;
       yield first as T[];
@@ -153,6 +168,7 @@ export async function jsonClient(connection: Connection, credentials: Credential
         if (next.done) return endOfList(splitter);
         const items = splitter.push(next.value) as T[];
         checkedKind(splitter);
+        report();
         if (items.length > 0) yield items;
       }
     } catch (error) {
