@@ -8,6 +8,8 @@ import { CONNECTION_LOST, type JsonClient, type ListMetadata } from "./http.ts";
 import { namespaceInfo, priorityClassEntry, type ClusterView, type NamespaceManagerObject, type ReadScope } from "./view.ts";
 
 export const PAGE_LIMIT = 500;
+/** Times a read of several pod lists starts over from the first before it gives up. */
+const MAX_READ_RESTARTS = 3;
 
 export interface LiveReadOptions {
   client: JsonClient;
@@ -33,15 +35,27 @@ export async function readLiveView({ client, scope, log, pageLimit = PAGE_LIMIT 
     priorityClasses,
     namespaceManagers,
     async *podPages() {
-      for (const path of podPaths) {
-        try {
-          for await (const page of pagedList<Pod>(client, path, pageLimit, scope.podFieldSelector)) {
-            await addLateNodes?.(page.items);
-            yield page;
+      // One list per namespace, but one read for the reader: a list that starts over after the
+      // first makes the whole read start over, or the pods of the namespaces before it would be
+      // forgotten (and a namespace's "all pods succeeded" could hold without its running pods).
+      let restarts = 0;
+      read: for (;;) {
+        for (const [index, path] of podPaths.entries()) {
+          try {
+            for await (const page of pagedList<Pod>(client, path, pageLimit, scope.podFieldSelector)) {
+              if (page.restarted && index > 0) {
+                if (++restarts > MAX_READ_RESTARTS) throw new ClusterAccessError(`cannot list ${path}: the list had to start over ${restarts} times`);
+                yield { items: [], restarted: true };
+                continue read;
+              }
+              await addLateNodes?.(page.items);
+              yield page;
+            }
+          } catch (error) {
+            throw accessError(error, `list ${path}`);
           }
-        } catch (error) {
-          throw accessError(error, `list ${path}`);
         }
+        return;
       }
     },
   };
