@@ -17,10 +17,10 @@ import type { Pod } from "../../src/core/k8s.ts";
 
 const names = (count: number) => Array.from({ length: count }, (_, i) => `p-${String(i).padStart(4, "0")}`);
 
-async function withClient(count: number, options: FakeOptions, body: (client: JsonClient, server: FakeApiServer) => Promise<void>) {
+async function withClient(count: number, options: FakeOptions, body: (client: JsonClient, server: FakeApiServer) => Promise<void>, timeoutMs = 20_000) {
   const server = await startFakeApiServer({ pods: names(count).map((name) => buildPod({ name })), ...options });
   const connection = resolveConnection({ kubeconfig: server.kubeconfig(), env: {} });
-  const api = apiPolicy({ timeoutMs: 20_000, qps: 0, burst: 1, retry: { attempts: 3, baseMs: 10, capMs: 50 } });
+  const api = apiPolicy({ timeoutMs, qps: 0, burst: 1, retry: { attempts: 3, baseMs: 10, capMs: 50 } });
   const client = await jsonClient(connection, credentialsFor(connection), api);
   try {
     await body(client, server);
@@ -185,3 +185,37 @@ test("a page whose token read early differs from the one it ends with: the token
       await allDone(server);
     },
   ));
+
+test("a page read ahead waits its turn longer than the request timeout without being cut off: its idle time is not the server's", () =>
+  // Each page streams for about 1.2 s (pieces 400 ms apart, each within the 1 s timeout), so the
+  // page read ahead waits about that long with nothing read from it.
+  withClient(
+    300,
+    { listPaceMs: 400 },
+    async (client, server) => {
+      const { names: got, restarts } = await read(client, 100);
+      assert.equal(restarts, 0);
+      assert.deepEqual(got, names(300));
+      assert.equal(podLists(server).length, 3);
+    },
+    1000,
+  ));
+
+test("memory stays flat: while the reader is busy with page 1, neither page is read ahead to its end (the server is still sending both)", () => {
+  // 15 MB pages, far more than the socket buffers of a loopback connection hold.
+  const padding = "x".repeat(30_000);
+  return withClient(1000, {}, async (client, server) => {
+    for (const pod of server.pods.values()) pod.metadata!.annotations = { padding };
+    const pages = pagedList<Pod>(client, "/api/v1/pods", 500, undefined);
+    const first = await pages.next();
+    assert.equal(first.done, false);
+    await sleep(500);
+    const lists = podLists(server);
+    assert.equal(lists.length, 2, "the next page was asked for");
+    assert.deepEqual(lists.map((r) => r.doneAt), [undefined, undefined], "a page was read to its end while the reader was busy");
+    let count = first.value!.items.length;
+    for await (const page of { [Symbol.asyncIterator]: () => pages }) count += page.items.length;
+    assert.equal(count, 1000);
+    await allDone(server);
+  });
+});
