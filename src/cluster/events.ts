@@ -17,6 +17,7 @@ const REASONS: Record<ActionKind, { reason: string; action: string }> = {
   deleteNamespace: { reason: "NamespaceDeleted", action: "Delete" },
   scaleDown: { reason: "ScaledDown", action: "Scale" },
   webhook: { reason: "WebhookCalled", action: "Notify" },
+  deleteResource: { reason: "SweptObject", action: "Delete" },
 };
 
 export type EventRecorder = (action: Action) => Promise<string | undefined>;
@@ -29,26 +30,28 @@ export async function createEventRecorder(client: JsonClient, policy: ApiPolicy,
     if (action.status !== "done" && action.status !== "failed") return undefined;
     const failed = action.status === "failed";
     const { reason, action: verb } = REASONS[action.action];
-    const pod = action.target.kind === "Pod";
+    const served = action.target.resource;
+    const pod = action.target.kind === "Pod" || served?.namespaced === true;
     // An events.k8s.io/v1 Event (eventTime set) about a cluster-scoped object (a Namespace) must
     // live in kube-system: v1.20's validation refuses any other namespace ("involvedObject.namespace:
-    // Invalid value: \"\": does not match event.namespace"). An Event about a pod lives with the pod.
+    // Invalid value: \"\": does not match event.namespace"). An Event about a pod, or any
+    // namespaced object, lives with it.
     const namespace = pod ? action.target.namespace : EVENTS_NAMESPACE_FOR_CLUSTER_SCOPED;
     const note = `${failed ? "failed: " : ""}policy ${action.policy}: ${action.reasons.join("; ")}${action.detail ? ` (${action.detail})` : ""}`.slice(0, 1000);
     try {
       await client.send("POST", `/apis/events.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/events`, {
         policy,
         body: {
-            // The API server validates generateName as a name prefix: a trailing "-" is allowed, "." is not.
-            metadata: { generateName: `${action.target.name.slice(0, 200)}-` },
-            eventTime: microTime(clock()),
-            reportingController: REPORTING_CONTROLLER,
-            reportingInstance: instance,
-            action: verb,
-            reason: failed ? `${reason}Failed` : reason,
-            type: failed ? "Warning" : "Normal",
-            note,
-            regarding: { apiVersion: "v1", kind: action.target.kind, name: action.target.name, uid: action.target.uid, ...(pod ? { namespace: action.target.namespace } : {}) },
+          // The API server validates generateName as a name prefix: a trailing "-" is allowed, "." is not.
+          metadata: { generateName: `${action.target.name.slice(0, 200)}-` },
+          eventTime: microTime(clock()),
+          reportingController: REPORTING_CONTROLLER,
+          reportingInstance: instance,
+          action: verb,
+          reason: failed ? `${reason}Failed` : reason,
+          type: failed ? "Warning" : "Normal",
+          note,
+          regarding: { apiVersion: served ? (served.group ? `${served.group}/${served.version}` : served.version) : "v1", kind: action.target.kind, name: action.target.name, uid: action.target.uid, ...(pod ? { namespace: action.target.namespace } : {}) },
         },
       });
       return undefined;

@@ -3,6 +3,8 @@ import type { Config } from "../config/schema.ts";
 import { overMaximum } from "../config/maxima.ts";
 import { EXIT, ClusterAccessError, UsageError, type ExitCode } from "../errors.ts";
 import { createPodWriter } from "../cluster/pod-writer.ts";
+import { createResourceWriter } from "../cluster/resource-writer.ts";
+import { resourcePoliciesOf } from "../plan/collect.ts";
 import { createNamespaceWriter } from "../cluster/namespace-writer.ts";
 import { createSidecarTerminator } from "../cluster/sidecar-terminator.ts";
 import { acquireLock, LockHeldError, type Lock } from "../cluster/lease.ts";
@@ -150,7 +152,7 @@ async function sweepCommand(options: GlobalOptions, flags: SweepFlags, io: Io): 
       });
     const finish = async (result: SweepReport, code: ExitCode): Promise<ExitCode> => {
       printReport(result, options, io);
-      for (const problem of await publishMetrics(result, code, { file: flags.metricsFile, pushgateway: flags.pushgateway }, images?.findings)) log.warn(problem);
+      for (const problem of await publishMetrics(result, code, { file: flags.metricsFile, pushgateway: flags.pushgateway, startedAt }, images?.findings)) log.warn(problem);
       return code;
     };
 
@@ -219,7 +221,7 @@ function unusedPerformers(): Performers {
   const refuse = async (): Promise<never> => {
     throw new Error("a client dry run never writes");
   };
-  return { delete: refuse, evict: refuse, terminate: refuse, deleteNamespace: refuse, scaleDown: refuse, webhook: refuse };
+  return { delete: refuse, evict: refuse, terminate: refuse, deleteNamespace: refuse, scaleDown: refuse, webhook: refuse, deleteResource: refuse };
 }
 
 /** Writers are created (and the client loaded) only for the kinds of action the plan has. */
@@ -233,10 +235,14 @@ async function livePerformers(prepared: Prepared, io: Io, log: ReturnType<typeof
     pods: has("delete", "evict") ? await createPodWriter(client, api) : undefined,
     namespaces: has("deleteNamespace", "scaleDown", "webhook") ? await createNamespaceWriter(await kc(), client, api) : undefined,
     sidecars: has("terminate") ? await createSidecarTerminator(await kc(), api, Date.now) : undefined,
+    resources: has("deleteResource") ? await createResourceWriter(await kc(), api) : undefined,
+    resourcePolicies: resourcePoliciesOf(prepared.config),
     fresh: createFreshLook({
       reader: createFreshReader(client),
       podPolicies: prepared.collected.podPolicies,
       namespacePolicies: prepared.collected.namespacePolicies,
+      resourcePolicies: resourcePoliciesOf(prepared.config),
+      resources: prepared.collected.resources,
       protectedNamespaces: protectedNamespacesOf(prepared.config),
       safetyFilters: prepared.config.settings.safetyFilters,
       priorityClasses: prepared.view.priorityClasses,
