@@ -39,6 +39,8 @@ export interface RecordedRequest {
   query: URLSearchParams;
   body: unknown;
   at: number;
+  /** When its answer was finished (the last byte handed to the socket) or the connection closed. */
+  doneAt?: number;
 }
 
 export interface FakeOptions {
@@ -49,6 +51,11 @@ export interface FakeOptions {
   tls?: { key: string; cert: string };
   /** Milliseconds to wait before answering a request (a slow server), after authenticating it. */
   delayMs?: (req: RecordedRequest) => number;
+  /**
+   * A list page's 200 body is written in four pieces this many ms apart (the real server streams
+   * a large list as it encodes it): its metadata, continue token included, comes first.
+   */
+  listPaceMs?: number;
   pods?: Pod[];
   nodes?: Node[];
   namespaces?: Namespace[];
@@ -270,9 +277,17 @@ export async function startFakeApiServer(options: FakeOptions = {}): Promise<Fak
     const next = limit > 0 && offset + limit < items.length ? Buffer.from(JSON.stringify({ offset: offset + limit })).toString("base64") : undefined;
     const body = { kind, apiVersion: "v1", metadata: { resourceVersion: String(resourceVersion), ...(next ? { continue: next, remainingItemCount: items.length - offset - limit } : {}) }, items: page };
     const replaced = options.listAnswer?.({ path, kind, page: limit > 0 ? Math.floor(offset / limit) : 0, body });
-    if (replaced === undefined) return json(res, 200, body);
+    const text = replaced === undefined ? JSON.stringify(body) : typeof replaced === "string" ? replaced : JSON.stringify(replaced);
     res.writeHead(200, { "Content-Type": "application/json" });
-    res.end(typeof replaced === "string" ? replaced : JSON.stringify(replaced));
+    if (!options.listPaceMs) return res.end(text);
+    const piece = Math.ceil(text.length / 4);
+    const write = (from: number) => {
+      if (res.destroyed) return;
+      if (from + piece >= text.length) return res.end(text.slice(from));
+      res.write(text.slice(from, from + piece));
+      setTimeout(() => write(from + piece), options.listPaceMs);
+    };
+    write(0);
   };
 
   const podFilter = (query: URLSearchParams, namespace?: string) => {
@@ -440,6 +455,7 @@ export async function startFakeApiServer(options: FakeOptions = {}): Promise<Fak
       }
       const recorded: RecordedRequest = { method: req.method ?? "GET", contentType: req.headers["content-type"], path: url.pathname, query: url.searchParams, body, at: Date.now() };
       requests.push(recorded);
+      res.once("close", () => (recorded.doneAt = Date.now()));
       if (!authorized(req.headers.authorization)) return status(res, 401, "Unauthorized", "Unauthorized");
       const answer = () => {
         if (options.intercept?.(recorded, res)) return;
