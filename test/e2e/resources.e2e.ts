@@ -130,7 +130,7 @@ test("resources: a ServiceAccount bound to exactly the generated Role sweeps; ex
   assert.equal(kubectl(["apply", "-f", "-"], rbac.map((d) => `---\n${stringify(d)}`).join("")).status, 0);
   const role = rbac.find((d) => d.kind === "Role")!;
   const rules = role.rules!.map((r) => `${r.apiGroups[0] || "core"}/${r.resources[0]}: ${r.verbs.join(",")}`).sort();
-  assert.ok(rules.includes(`${GROUP}/widgets: list,delete`) && rules.includes("apps/replicasets: list,delete") && rules.includes("core/persistentvolumeclaims: list,delete"), rules.join("\n"));
+  assert.ok(rules.includes(`${GROUP}/widgets: list,get,delete`) && rules.includes("apps/replicasets: list,get,delete") && rules.includes("core/persistentvolumeclaims: list,get,delete"), rules.join("\n"));
   assert.ok(!JSON.stringify(role.rules).includes("*"), "no wildcard");
 
   const secretName = await waitFor("the ServiceAccount's token secret", async () => (await kube.get<{ secrets?: { name: string }[] }>(`/api/v1/namespaces/${s.ns}/serviceaccounts/kube-sweeper`)).secrets?.[0]?.name);
