@@ -61,7 +61,7 @@ function lateNodes(client: JsonClient, nodes: Map<string, NodeHealth>): (pods: r
       if (typeof name !== "string" || !name || nodes.has(name) || asked.has(name)) continue;
       asked.add(name);
       try {
-        nodes.set(name, nodeHealth(await client.getJson<Node>(`/api/v1/nodes/${encodeURIComponent(name)}`)));
+        nodes.set(name, nodeHealth(await client.getJson<Node>(`/api/v1/nodes/${encodeURIComponent(name)}`, { kind: "Node", name })));
       } catch (error) {
         if (!(error instanceof ApiError && error.code === 404)) throw accessError(error, `get node ${name}`);
       }
