@@ -136,7 +136,8 @@ const invocation = fc
     stray: fc.oneof({ weight: 12, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: junk }),
   })
   .chain(({ command, target, config, kubeconfig, globals, locals, stray }) =>
-    (commandFlags[command] ? fc.tuple(...locals.map(() => commandFlags[command]!)) : fc.constant([] as string[][])).map((picked) => {
+    // Own keys only: fast-check's strings include "toString" and "__proto__".
+    (Object.hasOwn(commandFlags, command) ? fc.tuple(...locals.map(() => commandFlags[command]!)) : fc.constant([] as string[][])).map((picked) => {
       const args = [
         ...command.split(" ").filter(Boolean),
         ...(command === "explain" ? [target] : []),

@@ -326,7 +326,7 @@ policies:
       mode = "junk";
       const junk = await runCli(["plan", "-o", "json", "-c", aged, "--kubeconfig", s.kubeconfig(), "--retries", "0"]);
       assert.equal(junk.code, 2, junk.stderr);
-      assert.match(junk.stderr, /^kube-sweeper: cannot list \/api\/v1\/pods: HTTP 200 MalformedList: .*items\[0\] is null, not an object\n$/);
+      assert.match(junk.stderr, /^using context "fake" .*\nkube-sweeper: cannot list \/api\/v1\/pods: HTTP 200 MalformedList: .*items\[0\] is null, not an object\n$/);
       mode = "html";
       const html = await runCli(["plan", "-o", "json", "-c", aged, "--kubeconfig", s.kubeconfig()]);
       assert.equal(html.code, 2);
