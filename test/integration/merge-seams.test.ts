@@ -149,3 +149,154 @@ policies:
       assert.ok(s.pods.has("apps/web-1"));
     },
   ));
+
+// --- interruptions at the fresh look ---
+
+test("SIGTERM while the target is read again (the GET before the write hangs): exit 4, the action named as interrupted, no write sent, the Lease released", async () => {
+  let held = false;
+  await withServer(
+    {
+      pods: [buildPod({ name: "worker-a", restarts: 5, state: waiting("CrashLoopBackOff"), age: hours(2) })],
+      intercept: (req) => {
+        if (req.method === "GET" && req.path === "/api/v1/namespaces/apps/pods/worker-a") {
+          held = true;
+          return true; // never answered
+        }
+        return false;
+      },
+    },
+    async (s) => {
+      const config = writeConfig("settings: {waitBetweenActions: 0s}\npolicies:\n  - {name: crash, target: pods, when: {reasons: [CrashLoopBackOff]}, action: delete}\n");
+      const started = Date.now();
+      const result = await runCli(["sweep", "-o", "json", "-c", config, "--kubeconfig", s.kubeconfig(), "--request-timeout", "5m"], {
+        timeoutMs: 60_000,
+        onSpawn: (child) => {
+          const poll = setInterval(() => {
+            if (held) {
+              clearInterval(poll);
+              child.kill("SIGTERM");
+            }
+          }, 20);
+          child.on("close", () => clearInterval(poll));
+        },
+      });
+      assert.equal(result.code, 4, result.stderr);
+      assert.ok(Date.now() - started < 30_000, "the hanging GET was cut short");
+      const report = parseReport(result.stdout);
+      assert.match(report.interrupted ?? "", /SIGTERM received.*delete pod apps\/worker-a/);
+      assert.equal(report.actions[0]!.status, "failed");
+      assert.match(report.actions[0]!.detail, /^interrupted \(SIGTERM received\)/);
+      assert.equal(s.requests.filter((r) => r.method === "DELETE").length, 0);
+      assert.ok(s.pods.has("apps/worker-a"));
+      assert.equal(s.leases.get("default/kube-sweeper")?.spec.holderIdentity, null, "the Lease is released");
+    },
+  );
+});
+
+// --- a PriorityClass threshold read from a snapshot ---
+
+test("snapshot with PriorityClass objects: a className threshold protects the pods at or above its value, in JSON and in YAML dumps", async () => {
+  const { writeFileSync, mkdtempSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const { tmpdir } = await import("node:os");
+  const { stringify } = await import("yaml");
+  const crash = (name: string, priority: number | undefined) =>
+    buildPod({ name, restarts: 5, state: waiting("CrashLoopBackOff"), age: hours(3) }, (p) => {
+      p.metadata!.ownerReferences![0]!.name = `rs-${name}`;
+      if (priority !== undefined) p.spec!.priority = priority;
+    });
+  const dump = {
+    apiVersion: "v1",
+    kind: "List",
+    metadata: { resourceVersion: "" },
+    items: [
+      { apiVersion: "scheduling.k8s.io/v1", kind: "PriorityClass", metadata: { name: "business-critical", uid: "pc-1" }, value: 5000 },
+      buildNamespace("apps"),
+      crash("high-1", 5000),
+      crash("higher-1", 9000),
+      crash("low-1", 10),
+      crash("none-1", undefined),
+    ],
+  };
+  const dir = mkdtempSync(join(tmpdir(), "ks-snap-"));
+  const config = writeConfig(`
+settings: {safetyFilters: {priorityThreshold: {className: business-critical}}}
+policies:
+  - {name: crash, target: pods, when: {reasons: [CrashLoopBackOff]}, action: delete}
+`);
+  for (const [file, text] of [["dump.json", JSON.stringify(dump)], ["dump.yaml", stringify(dump)]] as const) {
+    writeFileSync(join(dir, file), text);
+    const result = await runCli(["plan", "-o", "json", "-c", config, "--snapshot", join(dir, file)]);
+    assert.equal(result.code, 0, result.stderr);
+    const report = parseReport(result.stdout);
+    assert.deepEqual(report.actions.map((a) => a.target.name).sort(), ["low-1", "none-1"], file);
+    assert.deepEqual(report.skipped.map((k) => [k.target.name, /priority \d+ >= threshold 5000 \(class business-critical\)/.test(k.reason)]).sort(), [["high-1", true], ["higher-1", true]], file);
+  }
+  // The class missing from the dump: the threshold is unknown, every pod it guards is protected.
+  writeFileSync(join(dir, "no-class.json"), JSON.stringify({ ...dump, items: dump.items.slice(1) }));
+  const missing = await runCli(["plan", "-o", "json", "-c", config, "--snapshot", join(dir, "no-class.json")]);
+  assert.equal(missing.code, 0, missing.stderr);
+  assert.deepEqual(parseReport(missing.stdout).actions, []);
+});
+
+// --- a malformed later page while the credentials change ---
+
+test("token file rotated as page 2 is asked for, and page 2 answered malformed once: the list is read again from the top with the new token; the sweep acts on the whole list", async () => {
+  const { mkdtempSync, renameSync, writeFileSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const { tmpdir } = await import("node:os");
+  const { testCertificate } = await import("../helpers/tls.ts");
+  let current = "first-token";
+  let malformed = 0;
+  const pods = [
+    ...Array.from({ length: 500 }, (_, i) => buildPod({ name: `p-${String(i).padStart(4, "0")}` })),
+    // On page 2 only: acting on it proves the whole list was read.
+    buildPod({ name: "zz-crash", restarts: 5, state: waiting("CrashLoopBackOff"), age: hours(3) }),
+  ];
+  await withServer(
+    {
+      pods,
+      acceptToken: (t) => t === current,
+      listAnswer: (l) => {
+        if (l.path !== "/api/v1/pods" || l.page !== 1 || malformed > 0) return undefined;
+        malformed++;
+        return { ...l.body, items: [...(l.body.items as unknown[]), null] };
+      },
+    },
+    async (s) => {
+      const dir = mkdtempSync(join(tmpdir(), "ks-rot-"));
+      const tokenFile = join(dir, "token");
+      writeFileSync(tokenFile, "first-token\n");
+      const original = s.requests.push.bind(s.requests);
+      s.requests.push = (...items) => {
+        if (items.some((r) => r.path === "/api/v1/pods" && r.query.get("continue")) && current === "first-token") {
+          writeFileSync(`${tokenFile}.new`, "second-token\n");
+          renameSync(`${tokenFile}.new`, tokenFile);
+          current = "second-token";
+        }
+        return original(...items);
+      };
+      const ca = Buffer.from(testCertificate().cert).toString("base64");
+      const kc = join(dir, "config");
+      writeFileSync(
+        kc,
+        [
+          "apiVersion: v1",
+          "kind: Config",
+          `clusters: [{name: c, cluster: {server: ${JSON.stringify(s.url)}, certificate-authority-data: ${ca}}}]`,
+          "users: [{name: u, user: {tokenFile: token}}]",
+          "contexts: [{name: k, context: {cluster: c, user: u}}]",
+          "current-context: k",
+        ].join("\n"),
+      );
+      const config = writeConfig("settings: {waitBetweenActions: 0s}\npolicies:\n  - {name: crash, target: pods, when: {reasons: [CrashLoopBackOff]}, action: delete}\n");
+      const result = await runCli(["sweep", "-o", "json", "-c", config, "--kubeconfig", kc]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(malformed, 1);
+      const report = parseReport(result.stdout);
+      assert.equal(report.summary.evaluated.pods, 501);
+      assert.deepEqual(report.actions.map((a) => [a.target.name, a.status]), [["zz-crash", "done"]]);
+      assert.equal(s.pods.has("apps/zz-crash"), false);
+    },
+  );
+});
