@@ -300,3 +300,37 @@ test("token file rotated as page 2 is asked for, and page 2 answered malformed o
     },
   );
 });
+
+// --- safety filters at the write's time ---
+
+test("safety filters are judged again at the write: settings' filter and a policy's own override, with the filter named in the skipped reason", () => {
+  let s: FakeApiServer;
+  const crash = (name: string, age: number) => buildPod({ name, restarts: 5, state: waiting("CrashLoopBackOff"), age }, (p) => (p.metadata!.ownerReferences![0]!.name = `rs-${name}`));
+  return withServer(
+    {
+      pods: [crash("worker-a", hours(3)), crash("worker-b", hours(2)), crash("batch-c", hours(1))],
+      intercept: (req) => {
+        // The fake lets a test change what a real server would not (volumes): the code path is what is tried.
+        if (req.method === "DELETE" && req.path.endsWith("/pods/worker-a")) {
+          for (const name of ["worker-b", "batch-c"]) s.pods.get(`apps/${name}`)!.spec!.volumes = [{ name: "data", persistentVolumeClaim: { claimName: `data-${name}` } }];
+        }
+        return false;
+      },
+    },
+    async (server) => {
+      s = server;
+      const config = writeConfig(`
+settings: {waitBetweenActions: 0s, lock: {enabled: false}, safetyFilters: {persistentVolumeClaims: true}}
+policies:
+  - {name: workers, target: pods, match: {name: "^worker-"}, when: {reasons: [CrashLoopBackOff]}, action: delete}
+  - {name: batch, target: pods, match: {name: "^batch-"}, when: {reasons: [CrashLoopBackOff]}, action: delete, safetyFilters: {persistentVolumeClaims: false}}
+`);
+      const result = await sweep(s, config);
+      assert.equal(result.code, 0, result.stderr);
+      const report = parseReport(result.stdout);
+      assert.deepEqual(report.actions.map((a) => [a.target.name, a.status]), [["worker-a", "done"], ["worker-b", "skipped"], ["batch-c", "done"]]);
+      assert.equal(report.actions[1]!.detail, "protected now: PersistentVolumeClaims (data-worker-b): safetyFilters.persistentVolumeClaims");
+      assert.ok(s.pods.has("apps/worker-b"));
+    },
+  );
+});
