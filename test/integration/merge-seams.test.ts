@@ -334,3 +334,16 @@ policies:
     },
   );
 });
+
+test("a /version answer that is not an object (null, an array): a one-line access error, exit 2, never an internal error", async () => {
+  for (const body of ["null", "[]"]) {
+    await withServer({ pods: [buildPod({ name: "worker-a", restarts: 5, state: waiting("CrashLoopBackOff"), age: hours(3) })], intercept: answering("/version", body) }, async (s) => {
+      const config = writeConfig("settings: {waitBetweenActions: 0s, lock: {enabled: false}}\npolicies:\n  - {name: crash, target: pods, when: {reasons: [CrashLoopBackOff]}, action: delete}\n");
+      const result = await sweep(s, config, ["--retries", "0"]);
+      assert.equal(result.code, 2, `${body}: ${result.stderr}`);
+      assert.doesNotMatch(result.stderr, /internal error/);
+      assert.match(result.stderr, /^kube-sweeper: cannot read the server version: /m);
+      assert.ok(s.pods.has("apps/worker-a"));
+    });
+  }
+});
