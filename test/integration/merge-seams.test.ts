@@ -347,3 +347,25 @@ test("a /version answer that is not an object (null, an array): a one-line acces
     });
   }
 });
+
+// --- which cluster ---
+
+test("KUBECONFIG with two files, --context from the second: that context's cluster, with the user the first file defines under the shared name (kubectl's merge)", async () => {
+  const { mkdtempSync, writeFileSync } = await import("node:fs");
+  const { join, delimiter } = await import("node:path");
+  const { tmpdir } = await import("node:os");
+  const { testCertificate } = await import("../helpers/tls.ts");
+  await withServer({ token: "first-file-token", pods: [buildPod({ name: "worker-a", restarts: 5, state: waiting("CrashLoopBackOff"), age: hours(3) })] }, async (s) => {
+    const ca = Buffer.from(testCertificate().cert).toString("base64");
+    const dir = mkdtempSync(join(tmpdir(), "ks-two-"));
+    const first = join(dir, "first");
+    const second = join(dir, "second");
+    writeFileSync(first, ["apiVersion: v1", "kind: Config", `clusters: [{name: dead, cluster: {server: "https://127.0.0.1:9"}}]`, "users: [{name: me, user: {token: first-file-token}}]", "contexts: [{name: one, context: {cluster: dead, user: me}}]", "current-context: one"].join("\n"));
+    writeFileSync(second, ["apiVersion: v1", "kind: Config", `clusters: [{name: fake, cluster: {server: ${JSON.stringify(s.url)}, certificate-authority-data: ${ca}}}]`, "users: [{name: me, user: {token: second-file-token}}]", "contexts: [{name: two, context: {cluster: fake, user: me}}]", "current-context: two"].join("\n"));
+    const config = writeConfig("policies:\n  - {name: crash, target: pods, when: {reasons: [CrashLoopBackOff]}, action: delete}\n");
+    const result = await runCli(["plan", "-o", "json", "-c", config, "--context", "two"], { env: { KUBECONFIG: [first, second].join(delimiter) } });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, new RegExp(`^using context "two" \\(cluster "fake", user "me"\\) at ${s.url.replace(/\./g, "\\.")}$`, "m"));
+    assert.deepEqual(parseReport(result.stdout).actions.map((a) => a.target.name), ["worker-a"]);
+  });
+});
