@@ -74,7 +74,10 @@ test("podsSucceeded (the README's preview example): nothing while the e2e Job ru
   assert.deepEqual(half.actions, []);
   await setPodStatus(kube, ns, pods[1]!.metadata!.name!, { phase: "Succeeded", ready: false, state: terminatedState(0) });
 
-  const sweep = await cli(["sweep", "-o", "json", "-c", config, "-n", ns, "--now", later()]);
+  // A sweep refuses a pinned clock (--now): the example's 1m initial delay is waited out instead.
+  const created = Date.parse((await namespace(ns))!.metadata!.creationTimestamp!);
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, created + 62_000 - Date.now())));
+  const sweep = await cli(["sweep", "-o", "json", "-c", config, "-n", ns]);
   assert.equal(sweep.code, 0, sweep.stderr);
   const report = parseReport(sweep.stdout);
   assert.deepEqual(report.actions.map((a) => [a.policy, a.target.name, a.status]), [["preview-e2e-succeeded", ns, "done"]]);
