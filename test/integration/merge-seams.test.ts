@@ -1,6 +1,7 @@
-// The seams where several guarantees meet, tried through real sweeps against the fake API server:
-// a forced delete that must pass the fresh look, the protected namespaces of pod and namespace
-// targets at the write's time, a safety filter that holds by the write's time.
+// The seams where several guarantees meet, tried through real runs against the fake API server:
+// a forced delete that must pass the fresh look; single GETs answered with something that is not
+// the object; SIGTERM during the fresh look; a PriorityClass threshold from a snapshot; a malformed
+// later page while the token rotates; safety filters at the write; two kubeconfig files.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { startFakeApiServer, type FakeApiServer, type FakeOptions } from "../fake-apiserver/server.ts";
