@@ -11,17 +11,18 @@ import { Kube, e2eEnv } from "../test/e2e/harness.ts";
 import { CLI } from "../test/helpers/cli.ts";
 import { markdownTable, measure, median, repeated, type Sample } from "./harness.ts";
 import { populate } from "./populate.ts";
+import { distanceBenchmark } from "./distance.ts";
 
-const RUNS = Number(process.env.KS_BENCH_RUNS ?? 3);
+export const RUNS = Number(process.env.KS_BENCH_RUNS ?? 3);
 const SWEEP_CONCURRENCY = 32;
 const dir = mkdtempSync(join(tmpdir(), "ks-bench-pods-"));
-const env = e2eEnv();
+export const env = e2eEnv();
 const state = process.env.KS_E2E_STATE!;
 const node = process.execPath;
-const kubeEnv = { ...process.env, KUBECONFIG: env.kubeconfigs.admin };
-const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+export const kubeEnv = { ...process.env, KUBECONFIG: env.kubeconfigs.admin };
+export const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
-const POLICIES = `
+export const POLICIES = `
 settings: {waitBetweenActions: 0s}
 policies:
   - {name: crash-looping, target: pods, when: {restarts: {atLeast: 5}, reasons: [CrashLoopBackOff]}, action: delete}
@@ -31,7 +32,7 @@ policies:
   - {name: unready, target: pods, when: {unreadyFor: 30m}, action: delete}
 `;
 
-function file(name: string, text: string): string {
+export function file(name: string, text: string): string {
   const path = join(dir, name);
   writeFileSync(path, text);
   return path;
@@ -58,7 +59,7 @@ async function requestCounter(filter: (labels: string) => boolean): Promise<numb
 const podLists = (labels: string) => labels.includes('resource="pods"') && labels.includes('verb="LIST"') && labels.includes('subresource=""');
 const reads = (labels: string) => /verb="(GET|LIST)"/.test(labels);
 
-interface Row {
+export interface Row {
   tool: string;
   wallMs: number;
   peakRssMb: number;
@@ -66,7 +67,7 @@ interface Row {
   reads: number;
 }
 
-async function compare(tool: string, runs: number, run: () => Promise<Sample>, check: (sample: Sample) => void): Promise<Row> {
+export async function compare(tool: string, runs: number, run: () => Promise<Sample>, check: (sample: Sample) => void): Promise<Row> {
   let lists = 0;
   let allReads = 0;
   const result = await repeated(runs, async () => {
@@ -81,7 +82,14 @@ async function compare(tool: string, runs: number, run: () => Promise<Sample>, c
   return { tool, wallMs: result.wallMs, peakRssMb: result.peakRssMb, podLists: lists, reads: allReads };
 }
 
-async function baselines(): Promise<{ script: string; bundled: string }> {
+export interface Baselines {
+  script: string;
+  bundled: string;
+  /** node:https + JSON.parse, page after page (bench/baseline-plain.ts). */
+  plain: string;
+}
+
+export async function baselines(): Promise<Baselines> {
   const script = new URL("./baseline-list.ts", import.meta.url).pathname;
   const bundled = join(dir, "baseline-list.mjs");
   await build({
@@ -94,28 +102,28 @@ async function baselines(): Promise<{ script: string; bundled: string }> {
     banner: { js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);" },
     logLevel: "warning",
   });
-  return { script, bundled };
+  return { script, bundled, plain: new URL("./baseline-plain.ts", import.meta.url).pathname };
 }
 
-function expectPods(count: number) {
+export function expectPods(count: number) {
   return (sample: Sample) => {
     if (sample.code !== 0 || Number(sample.stdout.trim()) !== count) throw new Error(`baseline listed ${sample.stdout.trim()} pods, expected ${count}: ${sample.stderr}`);
   };
 }
 
-function expectPlan(pods: number) {
+export function expectPlan(pods: number) {
   return (sample: Sample) => {
     const report = JSON.parse(sample.stdout) as { summary: { evaluated: { pods: number } }; actions: unknown[] };
     if (sample.code !== 0 || report.summary.evaluated.pods < pods || report.actions.length === 0) throw new Error(`plan evaluated ${report.summary.evaluated.pods} pods (${report.actions.length} actions), expected ${pods}: ${sample.stderr}`);
   };
 }
 
-async function podCount(kube: Kube): Promise<number> {
+export async function podCount(kube: Kube): Promise<number> {
   const page = await kube.get<{ items: unknown[]; metadata: { remainingItemCount?: number } }>("/api/v1/pods?limit=1");
   return page.items.length + (page.metadata.remainingItemCount ?? 0);
 }
 
-async function podsAt(count: number, withKubectl: boolean, kube: Kube, base: { script: string; bundled: string }): Promise<Row[]> {
+async function podsAt(count: number, withKubectl: boolean, kube: Kube, base: Baselines): Promise<Row[]> {
   const before = await podCount(kube);
   if (before > count) throw new Error(`the cluster already holds ${before} pods, more than the ${count} to measure: start from a fresh control plane (KS_E2E_STATE=.bench bash test/e2e/cluster/down.sh)`);
   await populate({ kube, namespaces: 100, pods: count, log });
@@ -123,6 +131,7 @@ async function podsAt(count: number, withKubectl: boolean, kube: Kube, base: { s
   const config = file("policies.yaml", POLICIES);
   const rows = [
     await compare("kube-sweeper plan (5 policies)", RUNS, () => measure(node, [CLI, "plan", "-o", "json", "-c", config, "--qps", "0"], kubeEnv), expectPlan(total)),
+    await compare("plain Node paged list (https + JSON.parse)", RUNS, () => measure(node, [base.plain], kubeEnv), expectPods(total)),
     await compare("client-node paged list, bundled", RUNS, () => measure(node, [base.bundled], kubeEnv), expectPods(total)),
     await compare("client-node paged list, as a script", RUNS, () => measure(node, [base.script], kubeEnv), expectPods(total)),
   ];
@@ -136,13 +145,14 @@ async function podsAt(count: number, withKubectl: boolean, kube: Kube, base: { s
 
 function table(count: number, rows: Row[]): string {
   const plan = rows[0]!;
-  const list = rows[1]!;
+  const plain = rows[1]!;
+  const list = rows[2]!;
   const kubectl = rows.find((r) => r.tool.startsWith("kubectl"));
   const fmt = (r: Row) => [r.tool, `${(r.wallMs / 1000).toFixed(2)} s`, `${(r.wallMs / plan.wallMs).toFixed(2)}×`, `${r.peakRssMb.toFixed(0)} MB`, r.podLists, r.reads];
   const lines = [
     `${count.toLocaleString("en")} pods in 100 namespaces, median of ${RUNS} runs`,
     markdownTable(["", "wall", "vs plan", "peak RSS", "pod LISTs", "all reads"], rows.map(fmt)),
-    `plan / bundled paged list: ${(plan.wallMs / list.wallMs).toFixed(2)} (target <= 1.5)` + (kubectl ? `; plan / kubectl: ${(plan.wallMs / kubectl.wallMs).toFixed(2)} (target <= 0.33)` : ""),
+    `plan / plain paged list: ${(plan.wallMs / plain.wallMs).toFixed(2)} (target <= 1.2); plan / bundled paged list: ${(plan.wallMs / list.wallMs).toFixed(2)} (target <= 1.5)` + (kubectl ? `; plan / kubectl: ${(plan.wallMs / kubectl.wallMs).toFixed(2)} (target <= 0.33)` : ""),
   ];
   return lines.join("\n");
 }
@@ -203,6 +213,7 @@ export async function podsBenchmark(): Promise<string> {
     const base = await baselines();
     const at10k = await podsAt(10_000, true, kube, base);
     sections.push(table(10_000, at10k));
+    sections.push(await distanceBenchmark(kube, base));
     const at50k = await podsAt(50_000, false, kube, base);
     sections.push(table(50_000, at50k));
     const growth = at50k[0]!.wallMs / at10k[0]!.wallMs;

@@ -1,2 +1,5 @@
 #!/usr/bin/env node
-import "../dist/main.mjs";
+import { requireNode } from "./require-node.mjs";
+
+requireNode("kube-sweeper");
+await import("../dist/main.mjs");

@@ -18,6 +18,10 @@ const shared = {
   // Bundled CommonJS dependencies still call require().
   banner: { js: "import { createRequire as __ksCreateRequire } from 'node:module'; const require = __ksCreateRequire(import.meta.url);" },
   logLevel: "warning",
+  // Whitespace and syntax only: identifiers keep their names, so a stack trace stays readable.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: "none",
 };
 
 // The KubeConfig class on its own, tree-shaken; the CLI imports it from next to its own chunks.

@@ -1,6 +1,10 @@
 // The process entry: real I/O in, exit code out. `--version` answers before the rest of the CLI
 // (a separate chunk of the bundle) is even loaded: it is what scripts and health checks call.
+import { basename } from "node:path";
 import { VERSION } from "./version.ts";
+
+// kubectl runs a plugin by its file name: help and errors then say `kubectl sweeper ...`.
+const programName = basename(process.argv[1] ?? "").startsWith("kubectl-sweeper") ? "kubectl sweeper" : "kube-sweeper";
 
 const argv = process.argv.slice(2);
 if (argv.length === 1 && argv[0] === "--version") {
@@ -24,6 +28,7 @@ if (argv.length === 1 && argv[0] === "--version") {
     env: process.env,
     stdoutIsTTY: process.stdout.isTTY === true,
     stderrIsTTY: process.stderr.isTTY === true,
+    programName,
   });
   // The error event of the last write arrives on a later tick.
   await new Promise((resolve) => setImmediate(resolve));

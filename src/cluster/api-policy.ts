@@ -21,7 +21,7 @@ export interface ApiPolicy {
   readonly timeoutMs: number;
   readonly limiter: RateLimiter;
   /** Calls (each attempt already throttled by its transport) and retries transient failures. */
-  retrying<T>(what: string, call: () => Promise<T>): Promise<T>;
+  retrying<T>(what: string, call: () => Promise<T>, signal?: AbortSignal): Promise<T>;
   /** From now on no retry waits past deadlineAt, and an interruption ends any wait and request. */
   bound(deadlineAt: number | undefined, signal: AbortSignal | undefined): void;
   /** The run's cancellation (SIGTERM, SIGINT, --deadline, a lost lock), once bound. */
@@ -51,8 +51,10 @@ export function apiPolicy(settings: ApiSettings, log?: Logger, shared?: { limite
       return signal ? AbortSignal.any([timeout, signal]) : timeout;
     },
     detached: () => apiPolicy(settings, log, { limiter, connections }),
-    async retrying(what, call) {
+    async retrying(what, call, own) {
       let attempts = 0;
+      // A request no longer wanted (a prefetched page of a list read again) stops waiting too.
+      const stop = own && signal ? AbortSignal.any([own, signal]) : (own ?? signal);
       try {
         return await withRetries(
           () => {
@@ -61,7 +63,7 @@ export function apiPolicy(settings: ApiSettings, log?: Logger, shared?: { limite
           },
           transient,
           settings.retry,
-          { deadlineAt, signal },
+          { deadlineAt, signal: stop },
           (error, retry, delay, asked) =>
             log?.warn(
               `${what}: ${describe(error)}; retry ${retry} of ${settings.retry.attempts - 1} in ${delay} ms${

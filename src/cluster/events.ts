@@ -1,10 +1,9 @@
 // A Kubernetes Event (events.k8s.io/v1) on the object of every action done, and a Warning for a
 // failed one. Best effort: a missing Event never changes an action's outcome.
 import { hostname } from "node:os";
-import type { EventsV1Api, KubeConfig } from "@kubernetes/client-node";
 import type { Action, ActionKind } from "../plan/types.ts";
-import { callOptions } from "./client-options.ts";
 import type { ApiPolicy } from "./api-policy.ts";
+import type { JsonClient } from "./http.ts";
 import { toApiError } from "./api-error.ts";
 import { microTime } from "../core/clock.ts";
 
@@ -18,44 +17,43 @@ const REASONS: Record<ActionKind, { reason: string; action: string }> = {
   deleteNamespace: { reason: "NamespaceDeleted", action: "Delete" },
   scaleDown: { reason: "ScaledDown", action: "Scale" },
   webhook: { reason: "WebhookCalled", action: "Notify" },
+  deleteResource: { reason: "SweptObject", action: "Delete" },
 };
 
 export type EventRecorder = (action: Action) => Promise<string | undefined>;
 
 // Not retried: a create with generateName repeated after a lost answer would record it twice.
-export async function createEventRecorder(kc: KubeConfig, policy: ApiPolicy, clock: () => number): Promise<EventRecorder> {
-  const lib = await import("@kubernetes/client-node");
-  const api: EventsV1Api = kc.makeApiClient(lib.EventsV1Api);
+// Sent as plain JSON through the reads' client (no generated client library loaded).
+export async function createEventRecorder(client: JsonClient, policy: ApiPolicy, clock: () => number): Promise<EventRecorder> {
   const instance = process.env.POD_NAME ?? hostname();
   return async (action) => {
     if (action.status !== "done" && action.status !== "failed") return undefined;
     const failed = action.status === "failed";
     const { reason, action: verb } = REASONS[action.action];
-    const pod = action.target.kind === "Pod";
+    const served = action.target.resource;
+    const pod = action.target.kind === "Pod" || served?.namespaced === true;
     // An events.k8s.io/v1 Event (eventTime set) about a cluster-scoped object (a Namespace) must
     // live in kube-system: v1.20's validation refuses any other namespace ("involvedObject.namespace:
-    // Invalid value: \"\": does not match event.namespace"). An Event about a pod lives with the pod.
+    // Invalid value: \"\": does not match event.namespace"). An Event about a pod, or any
+    // namespaced object, lives with it.
     const namespace = pod ? action.target.namespace : EVENTS_NAMESPACE_FOR_CLUSTER_SCOPED;
     const note = `${failed ? "failed: " : ""}policy ${action.policy}: ${action.reasons.join("; ")}${action.detail ? ` (${action.detail})` : ""}`.slice(0, 1000);
     try {
-      await api.createNamespacedEvent(
-        {
-          namespace,
-          body: {
-            // The API server validates generateName as a name prefix: a trailing "-" is allowed, "." is not.
-            metadata: { generateName: `${action.target.name.slice(0, 200)}-` },
-            eventTime: microTime(clock()) as never,
-            reportingController: REPORTING_CONTROLLER,
-            reportingInstance: instance,
-            action: verb,
-            reason: failed ? `${reason}Failed` : reason,
-            type: failed ? "Warning" : "Normal",
-            note,
-            regarding: { apiVersion: "v1", kind: action.target.kind, name: action.target.name, uid: action.target.uid, ...(pod ? { namespace: action.target.namespace } : {}) },
-          },
+      await client.send("POST", `/apis/events.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/events`, {
+        policy,
+        body: {
+          // The API server validates generateName as a name prefix: a trailing "-" is allowed, "." is not.
+          metadata: { generateName: `${action.target.name.slice(0, 200)}-` },
+          eventTime: microTime(clock()),
+          reportingController: REPORTING_CONTROLLER,
+          reportingInstance: instance,
+          action: verb,
+          reason: failed ? `${reason}Failed` : reason,
+          type: failed ? "Warning" : "Normal",
+          note,
+          regarding: { apiVersion: served ? (served.group ? `${served.group}/${served.version}` : served.version) : "v1", kind: action.target.kind, name: action.target.name, uid: action.target.uid, ...(pod ? { namespace: action.target.namespace } : {}) },
         },
-        callOptions(lib.Observable, policy),
-      );
+      });
       return undefined;
     } catch (error) {
       return `event not recorded: ${toApiError(error).message.split("\n")[0]}`;

@@ -1,6 +1,6 @@
 // Single GETs of the objects a write depends on, made just before the write: the view read at the
 // start of the run may be minutes old in a paced sweep. 404 is an answer ("not there"), not an error.
-import type { Namespace, Node, Pod } from "../core/k8s.ts";
+import type { KubeObject, Namespace, Node, Pod } from "../core/k8s.ts";
 import { ApiError } from "./api-error.ts";
 import type { ExpectedObject, JsonClient } from "./http.ts";
 import { listAll } from "./live.ts";
@@ -11,12 +11,14 @@ export interface FreshReader {
   namespace(name: string): Promise<Namespace | undefined>;
   /** Every pod of one namespace (a quorum read), for conditions that count pods. */
   podsIn(namespace: string): Promise<Pod[]>;
+  /** Any object by its API path (resource targets). */
+  object(path: string): Promise<KubeObject | undefined>;
 }
 
 const segment = encodeURIComponent;
 
 /** Throws ApiError for anything but 200 and 404, and for a 200 that is not the object asked for. */
-export async function getIfExists<T>(client: JsonClient, path: string, expect: ExpectedObject): Promise<T | undefined> {
+export async function getIfExists<T>(client: JsonClient, path: string, expect?: ExpectedObject): Promise<T | undefined> {
   try {
     return await client.getJson<T>(path, expect);
   } catch (error) {
@@ -49,5 +51,6 @@ export function createFreshReader(client: JsonClient): FreshReader {
     node: (name) => shared(`/api/v1/nodes/${segment(name)}`, { kind: "Node", name }) as Promise<Node | undefined>,
     namespace: (name) => shared(`/api/v1/namespaces/${segment(name)}`, { kind: "Namespace", name }) as Promise<Namespace | undefined>,
     podsIn: (namespace) => listAll<Pod>(client, `/api/v1/namespaces/${segment(namespace)}/pods`),
+    object: (path) => getIfExists<KubeObject>(client, path),
   };
 }

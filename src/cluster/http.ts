@@ -25,15 +25,37 @@ export interface ExpectedObject {
   name: string;
 }
 
+export interface StreamListOptions {
+  /** Called once the list's metadata has been read, before its items: the next page may be asked for. */
+  onMetadata?: (metadata: ListMetadata) => void;
+  /** Aborted when the list is no longer wanted: ends its request and any retry wait at once. */
+  signal?: AbortSignal;
+}
+
+export interface SendOptions {
+  body?: unknown;
+  /** Default application/json. */
+  contentType?: string;
+  /** Whose limits and cancellation the request obeys (default the client's). */
+  policy?: ApiPolicy;
+  /** The whole request's time limit (default the policy's request timeout). */
+  timeoutMs?: number;
+}
+
 export interface JsonClient {
   server: string;
   /** With `expect`, a 200 answer that is not that object is a read error (retried as any read). */
   getJson<T>(path: string, expect?: ExpectedObject): Promise<T>;
   /**
+   * One request, a write usually, with a JSON body; its answer parsed. Throttled, not retried
+   * (the caller knows whether it is safe to repeat). Anything but a 2xx throws ApiError.
+   */
+  send<T>(method: string, path: string, options?: SendOptions): Promise<T>;
+  /**
    * A list's items in batches as the bytes arrive; returns the list's metadata. Opening it is
    * retried like any read; a failure after that throws ApiError (code 0 for the network).
    */
-  streamList<T>(path: string): AsyncGenerator<T[], ListMetadata>;
+  streamList<T>(path: string, options?: StreamListOptions): AsyncGenerator<T[], ListMetadata>;
   close(): void;
 }
 
@@ -58,33 +80,34 @@ export async function jsonClient(connection: Connection, credentials: Credential
   const networkError = (error: Error) => (error instanceof ApiError ? error : new ApiError(0, "NetworkError", `${error.message} (${server})`));
 
   /** The response of a GET once it is a 2xx; a 401 is tried once more when new credentials may help. */
-  const open = async (path: string) => {
+  const open = async (path: string, signal = api.signal, method = "GET", body?: { bytes: Buffer; type: string }) => {
     const credential = await credentials.current();
     try {
-      return await openWith(path, credential);
+      return await openWith(method, path, credential, signal, body);
     } catch (error) {
       if (!(error instanceof ApiError && error.code === 401 && credentials.rejected(credential))) throw error;
-      return openWith(path, await credentials.current());
+      return openWith(method, path, await credentials.current(), signal, body);
     }
   };
 
-  /** The response of a GET once it is a 2xx; any other status is read whole and thrown. */
-  const openWith = (path: string, credential: Credential) =>
+  /** The response once it is a 2xx; any other status is read whole and thrown. */
+  const openWith = (method: string, path: string, credential: Credential, signal: AbortSignal | undefined, body?: { bytes: Buffer; type: string }) =>
     new Promise<http.IncomingMessage>((resolve, reject) => {
       const url = new URL(server + path);
-      const headers = { ...credential.headers, Accept: "application/json" };
-      const request = (secure ? https : http).request(url, { method: "GET", agent: agentFor(credential), headers, timeout: timeoutMs, signal: api.signal }, (res) => {
+      const headers: Record<string, string> = { ...(credential.headers as Record<string, string>), Accept: "application/json" };
+      if (body) Object.assign(headers, { "Content-Type": body.type, "Content-Length": String(body.bytes.length) });
+      const request = (secure ? https : http).request(url, { method, agent: agentFor(credential), headers, timeout: timeoutMs, signal }, (res) => {
         const code = res.statusCode ?? 0;
         if (code >= 200 && code < 300) return resolve(res);
         const chunks: Buffer[] = [];
         res.on("data", (chunk: Buffer) => chunks.push(chunk));
         res.on("error", (error) => reject(networkError(error)));
-        res.on("end", () => reject(apiErrorFromStatus(code, Buffer.concat(chunks).toString("utf8"), `HTTP ${code} for GET ${path}`, res.headers["retry-after"])));
+        res.on("end", () => reject(apiErrorFromStatus(code, Buffer.concat(chunks).toString("utf8"), `HTTP ${code} for ${method} ${path}`, res.headers["retry-after"])));
       });
       // Also fires mid-body: the socket was idle that long.
-      request.on("timeout", () => request.destroy(new Error(`GET ${path}: no answer within ${timeoutMs} ms`)));
+      request.on("timeout", () => request.destroy(new Error(`${method} ${path}: no answer within ${timeoutMs} ms`)));
       request.on("error", (error) => reject(networkError(error)));
-      request.end();
+      request.end(body?.bytes);
     });
 
   const readBody = async (res: http.IncomingMessage): Promise<string> => {
@@ -130,17 +153,25 @@ export async function jsonClient(connection: Connection, credentials: Credential
    * Opens a list and reads it up to its first items (or its end), so that an answer that is not a
    * list is retried like any failed read before anything is handed out.
    */
-  const openList = async (path: string) => {
-    const res = await open(path);
+  const openList = async (path: string, options: StreamListOptions) => {
+    const signal = options.signal && api.signal ? AbortSignal.any([options.signal, api.signal]) : (options.signal ?? api.signal);
+    const res = await open(path, signal);
     const splitter = new ListSplitter();
+    let reported = false;
+    const report = () => {
+      if (reported || !splitter.metadata) return;
+      reported = true;
+      options.onMetadata?.(splitter.metadata as ListMetadata);
+    };
     const chunks = res[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     try {
       for (;;) {
         const next = await chunks.next();
-        if (next.done) return { res, chunks, splitter, first: [] as unknown[], metadata: endOfList(splitter) };
+        if (next.done) return { res, chunks, splitter, report, first: [] as unknown[], metadata: endOfList(splitter) };
         const items = splitter.push(next.value);
         checkedKind(splitter);
-        if (items.length > 0) return { res, chunks, splitter, first: items, metadata: undefined };
+        report();
+        if (items.length > 0) return { res, chunks, splitter, report, first: items, metadata: undefined };
       }
     } catch (error) {
       res.destroy();
@@ -155,8 +186,8 @@ export async function jsonClient(connection: Connection, credentials: Credential
     return skeleton.metadata ?? {};
   };
 
-  async function* streamList<T>(path: string): AsyncGenerator<T[], ListMetadata> {
-    const { res, chunks, splitter, first, metadata } = await api.retrying(`GET ${path.split("?")[0]}`, () => api.limiter.take().then(() => openList(path)));
+  async function* streamList<T>(path: string, options: StreamListOptions = {}): AsyncGenerator<T[], ListMetadata> {
+    const { res, chunks, splitter, report, first, metadata } = await api.retrying(`GET ${path.split("?")[0]}`, () => api.limiter.take().then(() => openList(path, options)), options.signal);
     try {
       if (metadata) return metadata;
       yield first as T[];
@@ -165,6 +196,7 @@ export async function jsonClient(connection: Connection, credentials: Credential
         if (next.done) return endOfList(splitter);
         const items = splitter.push(next.value) as T[];
         checkedKind(splitter);
+        report();
         if (items.length > 0) yield items;
       }
     } catch (error) {
@@ -175,10 +207,25 @@ export async function jsonClient(connection: Connection, credentials: Credential
     }
   }
 
+  const send = async <T>(method: string, path: string, options: SendOptions = {}): Promise<T> => {
+    const policy = options.policy ?? api;
+    await policy.limiter.take();
+    const body = options.body === undefined ? undefined : { bytes: Buffer.from(JSON.stringify(options.body)), type: options.contentType ?? "application/json" };
+    // Started once the limiter lets it go, as the client library's calls were.
+    const res = await open(path, policy.requestSignal(options.timeoutMs ?? policy.timeoutMs), method, body);
+    const text = await readBody(res);
+    if (!text) return undefined as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new ApiError(res.statusCode ?? 0, "BadResponse", `${method} ${path}: response is not JSON`);
+    }
+  };
+
   // Reads are always safe to repeat.
   const getJson = <T>(path: string, expect?: ExpectedObject) => api.retrying(`GET ${path.split("?")[0]}`, () => api.limiter.take().then(() => getOnce<T>(path, expect)));
 
-  return { server, getJson, streamList, close: () => agents.forEach((agent) => agent.destroy()) };
+  return { server, getJson, send, streamList, close: () => agents.forEach((agent) => agent.destroy()) };
 }
 
 /** Why a 200 answer is not the object asked for (the real server always names its kind). */

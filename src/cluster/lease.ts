@@ -7,12 +7,11 @@
 // over: the run is told (onLost) and stops acting. Every write is optimistic (resourceVersion),
 // so two sweeps racing for it cannot both win.
 import { hostname } from "node:os";
-import type { CoordinationV1Api, CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { ClusterAccessError } from "../errors.ts";
 import { isoSeconds, microTime } from "../core/clock.ts";
 import { toApiError } from "./api-error.ts";
-import { callOptions } from "./client-options.ts";
 import type { ApiPolicy } from "./api-policy.ts";
+import type { JsonClient } from "./http.ts";
 
 /** How long a Lease lasts unless renewed: a killed run blocks the next one at most this long. */
 export const LOCK_SECONDS = 45;
@@ -59,15 +58,15 @@ function processRuns(pid: number): boolean {
   }
 }
 
-export async function acquireLock(kc: KubeConfig, where: { namespace: string; name: string }, options: LockOptions): Promise<Lock> {
+export async function acquireLock(client: JsonClient, where: { namespace: string; name: string }, options: LockOptions): Promise<Lock> {
   const { clock, self, log } = options;
   // Renewals and the release outlive the run's cancellation: a SIGTERM must still give the lock up.
   const policy = options.policy.detached();
-  const lib = await import("@kubernetes/client-node");
-  const api: CoordinationV1Api = kc.makeApiClient(lib.CoordinationV1Api);
-  const core: CoreV1Api = kc.makeApiClient(lib.CoreV1Api);
-  const call = (timeoutMs = policy.timeoutMs) => callOptions(lib.Observable, { ...policy, timeoutMs });
-  const read = () => policy.retrying(`read ${where.namespace}/${where.name} lease`, () => api.readNamespacedLease({ name: where.name, namespace: where.namespace }, call())) as Promise<unknown> as Promise<LeaseObject>;
+  // Plain JSON through the reads' client: the generated client library is not loaded for it.
+  const leases = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(where.namespace)}/leases`;
+  const lease = `${leases}/${encodeURIComponent(where.name)}`;
+  const read = () => policy.retrying(`read ${where.namespace}/${where.name} lease`, () => client.send<LeaseObject>("GET", lease, { policy }));
+  const replace = (body: unknown, timeoutMs?: number) => client.send<LeaseObject>("PUT", lease, { policy, body, timeoutMs });
   const what = `lease ${where.namespace}/${where.name}`;
   const host = hostname();
   const holder = self ? `${self.namespace}/${self.name}` : `${host}:${process.pid}`;
@@ -89,7 +88,7 @@ export async function acquireLock(kc: KubeConfig, where: { namespace: string; na
     if (pod) {
       const [namespace, name] = pod.split("/");
       try {
-        const found = (await core.readNamespacedPod({ namespace: namespace!, name: name! }, call())) as { status?: { phase?: string } };
+        const found = await client.send<{ status?: { phase?: string } }>("GET", `/api/v1/namespaces/${encodeURIComponent(namespace!)}/pods/${encodeURIComponent(name!)}`, { policy });
         const phase = found.status?.phase;
         return phase === "Succeeded" || phase === "Failed" ? { gone: `its pod ${pod} has finished (${phase})` } : {};
       } catch (error) {
@@ -120,7 +119,7 @@ export async function acquireLock(kc: KubeConfig, where: { namespace: string; na
   let taken: LeaseObject;
   try {
     if (!current) {
-      taken = (await api.createNamespacedLease({ namespace: where.namespace, body: body(undefined) as never }, call())) as LeaseObject;
+      taken = await client.send<LeaseObject>("POST", leases, { policy, body: body(undefined) });
     } else {
       const s = current.spec ?? {};
       const renewed = s.renewTime ? new Date(s.renewTime).getTime() : 0;
@@ -137,7 +136,7 @@ export async function acquireLock(kc: KubeConfig, where: { namespace: string; na
       } else if (s.holderIdentity) {
         log.info(`taking over the lock (${what}) from ${describeHolder(current)}: it lapsed at ${isoSeconds(expires)}`);
       }
-      taken = (await api.replaceNamespacedLease({ name: where.name, namespace: where.namespace, body: body(current.metadata?.resourceVersion) as never }, call())) as LeaseObject;
+      taken = await replace(body(current.metadata?.resourceVersion));
     }
   } catch (error) {
     if (error instanceof LockHeldError) throw error;
@@ -169,7 +168,7 @@ export async function acquireLock(kc: KubeConfig, where: { namespace: string; na
     try {
       // A renewal that answers after the Lease lapsed proves nothing: bound it by what is left.
       const left = Math.max(1_000, Math.min(policy.timeoutMs, lapsesAt - clock()));
-      const renewed = (await api.replaceNamespacedLease({ name: where.name, namespace: where.namespace, body: body(resourceVersion) as never }, call(left))) as LeaseObject;
+      const renewed = await replace(body(resourceVersion), left);
       if (finished) return;
       resourceVersion = renewed.metadata?.resourceVersion;
       renewedAt = clock();
@@ -208,13 +207,10 @@ export async function acquireLock(kc: KubeConfig, where: { namespace: string; na
       await renewing;
       if (wasLost) return undefined;
       try {
-        const lease = await read();
-        if (lease.spec?.holderIdentity !== holder) return undefined;
+        const held = await read();
+        if (held.spec?.holderIdentity !== holder) return undefined;
         await policy.retrying(`release ${what}`, () =>
-          api.replaceNamespacedLease(
-            { name: where.name, namespace: where.namespace, body: { metadata: { name: where.name, resourceVersion: lease.metadata?.resourceVersion }, spec: { holderIdentity: null, leaseDurationSeconds: null, acquireTime: null, renewTime: null } as never } },
-            call(),
-          ),
+          replace({ metadata: { name: where.name, resourceVersion: held.metadata?.resourceVersion }, spec: { holderIdentity: null, leaseDurationSeconds: null, acquireTime: null, renewTime: null } }),
         );
         return undefined;
       } catch (error) {

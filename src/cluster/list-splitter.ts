@@ -9,6 +9,10 @@
 // `"items": null`, items that are not objects) must be a read error, never "no objects": the
 // top level must be an object, every element of "items" an object (refused at its first byte,
 // so junk is never held), and `listProblem` checks the rest once the list has ended.
+//
+// The top-level "metadata" object is handed out as soon as it closes: the API server writes it
+// (with the continue token) before the items, so the next page can be asked for while this one
+// still streams.
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -65,6 +69,9 @@ export class ListSplitter {
   /** The element being read: its bytes so far (across chunks), or undefined between elements. */
   #item: Buffer[] | undefined;
   #skeleton: Buffer[] = [];
+  /** The top-level "metadata" object being read: its bytes so far, or undefined. */
+  #metadataBytes: Buffer[] | undefined;
+  #metadata: Record<string, unknown> | undefined;
   #shape: ListShape = { kind: undefined, itemsArray: false, items: 0 };
   /** A whole document has been read. */
   #ended = false;
@@ -76,6 +83,11 @@ export class ListSplitter {
 
   get shape(): Readonly<ListShape> {
     return this.#shape;
+  }
+
+  /** The top-level "metadata" object once it has been read whole (before the end of the list). */
+  get metadata(): Readonly<Record<string, unknown>> | undefined {
+    return this.#metadata;
   }
 
   get documentsRead(): number {
@@ -91,6 +103,7 @@ export class ListSplitter {
     const out: unknown[] = [];
     let skeletonFrom = this.#item ? -1 : 0;
     let itemFrom = this.#item ? 0 : -1;
+    let metadataFrom = this.#metadataBytes ? 0 : -1;
     for (let i = 0; i < chunk.length; i++) {
       if (this.#inString) {
         const quote = chunk.indexOf(QUOTE, i);
@@ -158,6 +171,10 @@ export class ListSplitter {
             this.#itemsDepth = 3;
             this.#shape.itemsArray = true;
           }
+          if (this.#depth === 2 && b === OPEN_OBJECT && this.#lastKey === "metadata" && !this.#expectKey) {
+            this.#metadataBytes = [];
+            metadataFrom = i;
+          }
           break;
         case CLOSE_OBJECT:
         case CLOSE_ARRAY:
@@ -170,6 +187,11 @@ export class ListSplitter {
             this.#item = undefined;
             itemFrom = -1;
             skeletonFrom = -1;
+          } else if (this.#metadataBytes && this.#depth === 1) {
+            this.#metadataBytes.push(chunk.subarray(metadataFrom, i + 1));
+            this.#metadata = parsedMetadata(this.#metadataBytes);
+            this.#metadataBytes = undefined;
+            metadataFrom = -1;
           } else if (this.#itemsDepth && this.#depth === 1 && b === CLOSE_ARRAY) {
             // The items array closed: its bracket belongs to the skeleton again.
             this.#itemsDepth = 0;
@@ -189,6 +211,7 @@ export class ListSplitter {
           break;
       }
     }
+    if (this.#metadataBytes && metadataFrom !== -1) this.#metadataBytes.push(chunk.subarray(metadataFrom));
     if (this.#item && itemFrom !== -1) this.#item.push(chunk.subarray(itemFrom));
     else if (skeletonFrom !== -1 && skeletonFrom < chunk.length) this.#skeleton.push(chunk.subarray(skeletonFrom));
     return out;
@@ -227,10 +250,20 @@ export class ListSplitter {
 
   #resetDocument() {
     this.#skeleton = [];
+    this.#metadata = undefined;
     this.#shape = { kind: undefined, itemsArray: false, items: 0 };
     this.#lastKey = "";
     this.#itemsKeys = 0;
     this.#expectKey = false;
+  }
+}
+
+/** Bytes that are not JSON here are not reported early: parsing the whole list says what is wrong. */
+function parsedMetadata(bytes: Buffer[]): Record<string, unknown> | undefined {
+  try {
+    return JSON.parse(Buffer.concat(bytes).toString("utf8")) as Record<string, unknown>;
+  } catch {
+    return undefined;
   }
 }
 

@@ -8,6 +8,8 @@ import { CONNECTION_LOST, type JsonClient, type ListMetadata } from "./http.ts";
 import { namespaceInfo, priorityClassEntry, type ClusterView, type NamespaceManagerObject, type ReadScope } from "./view.ts";
 
 export const PAGE_LIMIT = 500;
+/** Times a read of several pod lists starts over from the first before it gives up. */
+const MAX_READ_RESTARTS = 3;
 
 export interface LiveReadOptions {
   client: JsonClient;
@@ -33,15 +35,27 @@ export async function readLiveView({ client, scope, log, pageLimit = PAGE_LIMIT 
     priorityClasses,
     namespaceManagers,
     async *podPages() {
-      for (const path of podPaths) {
-        try {
-          for await (const page of pagedList<Pod>(client, path, pageLimit, scope.podFieldSelector)) {
-            await addLateNodes?.(page.items);
-            yield page;
+      // One list per namespace, but one read for the reader: a list that starts over after the
+      // first makes the whole read start over, or the pods of the namespaces before it would be
+      // forgotten (and a namespace's "all pods succeeded" could hold without its running pods).
+      let restarts = 0;
+      read: for (;;) {
+        for (const [index, path] of podPaths.entries()) {
+          try {
+            for await (const page of pagedList<Pod>(client, path, pageLimit, scope.podFieldSelector)) {
+              if (page.restarted && index > 0) {
+                if (++restarts > MAX_READ_RESTARTS) throw new ClusterAccessError(`cannot list ${path}: the list had to start over ${restarts} times`);
+                yield { items: [], restarted: true };
+                continue read;
+              }
+              await addLateNodes?.(page.items);
+              yield page;
+            }
+          } catch (error) {
+            throw accessError(error, `list ${path}`);
           }
-        } catch (error) {
-          throw accessError(error, `list ${path}`);
         }
+        return;
       }
     },
   };
@@ -132,53 +146,118 @@ export async function optionalList<T, V>(
   }
 }
 
+/** Pages of one list asked for at once: the one being read and the next. */
+export const PAGES_IN_FLIGHT = 2;
+
+interface OpenPage<T> {
+  token: string | undefined;
+  stream: AsyncGenerator<T[], ListMetadata>;
+  /** The stream's first step, started at once so that the request goes out now. */
+  first: Promise<IteratorResult<T[], ListMetadata>>;
+  /** The continue token, as soon as the page's metadata has been read (before its items). */
+  early: string | undefined;
+  nextAsked: boolean;
+  stop: AbortController;
+}
+
 /**
- * A paginated list, yielded in batches as it arrives. An expired continue token (410), or a
- * connection lost or a page found not to be a list after part of it was handed out, restarts the
- * list and says so (the reader starts over); a page lost before any of it was handed out is asked
- * for again. Any page that is not a list in the end is an error (ApiError), never a shorter list.
+ * A paginated list, yielded in batches as it arrives, in order. The next page is asked for as soon
+ * as the current page's continue token has arrived (it comes before the items), so the round trip
+ * overlaps the transfer; at most `inFlight` pages are open, and a page read ahead is not read
+ * further than its first bytes until its turn (its connection is backpressured), so memory stays
+ * flat. An expired continue token (410), or a connection lost or a page found not to be a list
+ * after part of it was handed out, restarts the list and says so (the reader starts over); a page
+ * lost before any of it was handed out is asked for again. Any page that is not a list in the end
+ * is an error (ApiError), never a shorter list.
  */
-export async function* pagedList<T>(client: JsonClient, path: string, limit: number, fieldSelector: string | undefined): AsyncGenerator<{ items: T[]; restarted: boolean }> {
-  let token: string | undefined;
-  let restarted = false;
-  let attempts = 0;
-  for (;;) {
+export async function* pagedList<T>(
+  client: JsonClient,
+  path: string,
+  limit: number,
+  fieldSelector: string | undefined,
+  inFlight: number = PAGES_IN_FLIGHT,
+): AsyncGenerator<{ items: T[]; restarted: boolean }> {
+  let pages: OpenPage<T>[] = [];
+  const urlOf = (token: string | undefined) => {
     const query = new URLSearchParams({ limit: String(limit) });
     if (token) query.set("continue", token);
     if (fieldSelector) query.set("fieldSelector", fieldSelector);
-    const stream = client.streamList<T>(`${path}?${query}`);
-    let handedOut = false;
-    let metadata: ListMetadata;
-    try {
-      for (;;) {
-        const next = await stream.next();
-        if (next.done) {
-          metadata = next.value;
-          break;
+    return `${path}?${query}`;
+  };
+  /** Asks for the page after the last open one once its token is known, while there is room. */
+  const askAhead = () => {
+    for (;;) {
+      const last = pages.at(-1);
+      if (!last || pages.length >= inFlight || last.nextAsked || !last.early) return;
+      last.nextAsked = true;
+      open(last.early);
+    }
+  };
+  const open = (token: string | undefined) => {
+    const stop = new AbortController();
+    const page = { token, early: undefined, nextAsked: false, stop } as OpenPage<T>;
+    page.stream = client.streamList<T>(urlOf(token), {
+      signal: stop.signal,
+      onMetadata: (metadata) => {
+        if (stop.signal.aborted) return;
+        page.early = metadata.continue || undefined;
+        askAhead();
+      },
+    });
+    page.first = page.stream.next();
+    // Awaited when its turn comes; until then a failure must not count as unhandled.
+    page.first.catch(() => undefined);
+    pages.push(page);
+  };
+  const abandon = (dropped: OpenPage<T>[]) => {
+    for (const page of dropped) {
+      page.stop.abort();
+      page.stream.return(undefined as never).catch(() => undefined);
+    }
+  };
+
+  let attempts = 0;
+  open(undefined);
+  try {
+    for (;;) {
+      const page = pages[0]!;
+      let handedOut = false;
+      let metadata: ListMetadata;
+      try {
+        let next = await page.first;
+        while (!next.done) {
+          handedOut = true;
+          yield { items: next.value, restarted: false };
+          next = await page.stream.next();
         }
-        handedOut = true;
-        yield { items: next.value, restarted };
-        restarted = false;
-      }
-    } catch (error) {
-      const expired = error instanceof ApiError && error.code === 410 && token !== undefined;
-      // Cut off, or found not to be a list, after items were handed out: read again from the top.
-      // (Before that, the client's own retries already asked for the page again.)
-      const lost = error instanceof ApiError && (error.reason === CONNECTION_LOST || error.reason === MALFORMED_LIST) && handedOut;
-      if ((expired || lost) && attempts < 3) {
+        metadata = next.value;
+      } catch (error) {
+        const expired = error instanceof ApiError && error.code === 410 && page.token !== undefined;
+        // Cut off, or found not to be a list, after items were handed out: read again from the top.
+        // (Before that, the client's own retries already asked for the page again.)
+        const lost = error instanceof ApiError && (error.reason === CONNECTION_LOST || error.reason === MALFORMED_LIST) && handedOut;
+        if (!((expired || lost) && attempts < 3)) throw error;
         attempts++;
-        if (expired || handedOut) {
-          token = undefined;
-          restarted = true;
-        }
+        abandon(pages);
+        pages = [];
+        open(undefined);
+        // Said at once: the list read again may have no items at all.
+        yield { items: [], restarted: true };
         continue;
       }
-      throw error;
-    } finally {
-      await stream.return(undefined as never);
+      pages.shift();
+      const token = metadata.continue || undefined;
+      // The token read early is the one the whole page ends with, unless the answer was odd.
+      if (pages.length > 0 && pages[0]!.token !== token) {
+        abandon(pages);
+        pages = [];
+      }
+      if (!token) return;
+      if (pages.length === 0) open(token);
+      askAhead();
     }
-    token = metadata.continue || undefined;
-    if (!token) return;
+  } finally {
+    abandon(pages);
   }
 }
 

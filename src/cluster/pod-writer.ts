@@ -1,9 +1,7 @@
 // The only code that writes pods. Every write carries the planned uid as a precondition, so
 // a pod deleted and recreated under the same name (a StatefulSet pod) is never hit.
-import type { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { isDisruptionBudget, toApiError, transient, type ApiError } from "./api-error.ts";
 import type { JsonClient } from "./http.ts";
-import { callOptions } from "./client-options.ts";
 import type { ApiPolicy } from "./api-policy.ts";
 import type { TargetRef } from "../plan/types.ts";
 
@@ -43,24 +41,23 @@ export function dryRunOutcome(error: ApiError, verb: string): Outcome {
 }
 
 // Deletes and evictions carry the planned uid, so repeating one after a lost answer can only
-// find the same pod (or none): they are retried like reads.
-export async function createPodWriter(kc: KubeConfig, client: JsonClient, api: ApiPolicy): Promise<PodWriter> {
-  const { CoreV1Api: CoreApi, Observable } = await import("@kubernetes/client-node");
-  const core: CoreV1Api = kc.makeApiClient(CoreApi);
-  const options = () => callOptions(Observable, api);
+// find the same pod (or none): they are retried like reads. They go as plain JSON through the
+// reads' client (its credentials and connections): the generated client library is not loaded
+// for them, which is most of a sweep's memory.
+export async function createPodWriter(client: JsonClient, api: ApiPolicy): Promise<PodWriter> {
   let evictionVersion: Promise<string> | undefined;
+  const podPath = (target: TargetRef, query: Record<string, string | undefined>, sub = "") => {
+    const params = new URLSearchParams(Object.entries(query).filter((e): e is [string, string] => e[1] !== undefined));
+    return `/api/v1/namespaces/${encodeURIComponent(target.namespace)}/pods/${encodeURIComponent(target.name)}${sub}${params.size ? `?${params}` : ""}`;
+  };
 
   return {
     async deletePod(target, dryRun, gracePeriodSeconds) {
       const grace = gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds };
       const forced = gracePeriodSeconds === 0 ? "forced delete (gracePeriodSeconds 0): the object is removed without the kubelet" : "";
       try {
-        await api.retrying(`delete pod ${target.namespace}/${target.name}`, () =>
-          core.deleteNamespacedPod(
-            { name: target.name, namespace: target.namespace, dryRun: dryRun ? "All" : undefined, ...grace, body: { preconditions: preconditions(target, dryRun), ...grace } },
-            options(),
-          ),
-        );
+        const path = podPath(target, { dryRun: dryRun ? "All" : undefined, gracePeriodSeconds: gracePeriodSeconds?.toString() });
+        await api.retrying(`delete pod ${target.namespace}/${target.name}`, () => client.send("DELETE", path, { body: { preconditions: preconditions(target, dryRun), ...grace } }));
         return { status: "done", detail: dryRun ? `server dry run: delete accepted${forced ? `; ${forced}` : ""}` : forced };
       } catch (error) {
         return dryRun ? dryRunOutcome(toApiError(error), "delete") : writeFailure(toApiError(error), "delete");
@@ -70,20 +67,13 @@ export async function createPodWriter(kc: KubeConfig, client: JsonClient, api: A
       evictionVersion ??= policyVersion(client);
       const apiVersion = await evictionVersion;
       try {
-        await api.retrying(`evict pod ${target.namespace}/${target.name}`, () => core.createNamespacedPodEviction(
-          {
-            name: target.name,
-            namespace: target.namespace,
-            dryRun: dryRun ? "All" : undefined,
-            body: {
-              apiVersion,
-              kind: "Eviction",
-              metadata: { name: target.name, namespace: target.namespace },
-              deleteOptions: { preconditions: preconditions(target, dryRun), ...(dryRun ? { dryRun: ["All"] } : {}) },
-            },
-          },
-          options(),
-        ));
+        const body = {
+          apiVersion,
+          kind: "Eviction",
+          metadata: { name: target.name, namespace: target.namespace },
+          deleteOptions: { preconditions: preconditions(target, dryRun), ...(dryRun ? { dryRun: ["All"] } : {}) },
+        };
+        await api.retrying(`evict pod ${target.namespace}/${target.name}`, () => client.send("POST", podPath(target, { dryRun: dryRun ? "All" : undefined }, "/eviction"), { body }));
         return { status: "done", detail: `${dryRun ? "server dry run: " : ""}evicted (${apiVersion})` };
       } catch (error) {
         return dryRun ? dryRunOutcome(toApiError(error), `evict (${apiVersion})`) : writeFailure(toApiError(error), "evict");

@@ -19,6 +19,7 @@ import { readLiveView } from "../cluster/live.ts";
 import { readSnapshot } from "../cluster/snapshot.ts";
 import type { ClusterView, ReadScope } from "../cluster/view.ts";
 import type { ProtectionContext } from "../plan/protections.ts";
+import type { OutputFormat } from "../report/formats.ts";
 
 export interface Io {
   stdout: (text: string) => void;
@@ -26,6 +27,10 @@ export interface Io {
   env: NodeJS.ProcessEnv;
   stdoutIsTTY: boolean;
   stderrIsTTY: boolean;
+  /** How the user typed the command (`kubectl sweeper` through the kubectl plugin); default kube-sweeper. */
+  programName?: string;
+  /** Set with --log-format json: how a fatal error is written (one JSON line). */
+  fatal?: (line: string, fields?: Record<string, unknown>) => void;
 }
 
 export interface GlobalOptions {
@@ -35,7 +40,7 @@ export interface GlobalOptions {
   cluster?: string;
   user?: string;
   namespace?: string[];
-  output?: "table" | "json";
+  output?: OutputFormat;
   snapshot?: string;
   logFormat: "text" | "json";
   logLevel: LogLevel;
@@ -51,7 +56,7 @@ export function makeLogger(options: GlobalOptions, io: Io): Logger {
   return createLogger(options.logFormat, options.logLevel, io.stderr);
 }
 
-export function outputFormat(options: GlobalOptions, io: Io): "table" | "json" {
+export function outputFormat(options: GlobalOptions, io: Io): OutputFormat {
   return options.output ?? (io.stdoutIsTTY ? "table" : "json");
 }
 
@@ -82,6 +87,7 @@ export function durationFlag(flag: string, value: string | undefined): number | 
 export function readScope(config: Config, namespacesFlag: string[] | undefined): ReadScope {
   const pods = podPoliciesOf(config);
   const sidecars = config.policies.filter((p) => p.target === "sidecars");
+  const resources = config.policies.filter((p) => p.target === "resources");
   const namespacePolicies = namespacePoliciesOf(config);
   const managers = config.settings.namespaceManagers;
   const countingPods = namespacePolicies.filter((p) => p.when.podsSucceeded);
@@ -95,7 +101,7 @@ export function readScope(config: Config, namespacesFlag: string[] | undefined):
     namespaces: namespaces?.sort(),
     readPods: pods.length > 0 || sidecars.length > 0 || countingPods.length > 0 || managers,
     needNodes: pods.some((p) => p.when.nodeUnhealthyFor !== undefined),
-    needNamespaces: [...pods, ...sidecars].some((p) => p.match.namespaceSelector !== undefined) || namespacePolicies.length > 0 || managers,
+    needNamespaces: [...pods, ...sidecars, ...resources].some((p) => p.match.namespaceSelector !== undefined) || namespacePolicies.length > 0 || managers,
     namespaceManagers: managers,
     needPriorityClasses: [config.settings.safetyFilters, ...pods.map((p) => p.safetyFilters)].some((f) => f?.priorityThreshold?.className !== undefined),
     podFieldSelector: phases?.size === 1 ? `status.phase=${[...phases][0]}` : undefined,

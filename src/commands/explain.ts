@@ -6,13 +6,16 @@ import { evaluateSidecarPolicy } from "../policies/sidecars/evaluate.ts";
 import { blockersOf, podBlockers } from "../plan/choose.ts";
 import { podProtections, protectedNamespaceSet } from "../plan/protections.ts";
 import { namespaceProtections } from "../plan/namespace-protections.ts";
-import { makeLogger, outputFormat, selfPod, type GlobalOptions, type Io } from "./context.ts";
+import { resourceProtectionsFor } from "../policies/resources/protections.ts";
+import { makeLogger, selfPod, type GlobalOptions, type Io } from "./context.ts";
+import { printResult } from "../report/print.ts";
+import { resourceName } from "../report/table.ts";
 import { prepare, type Prepared } from "./prepare.ts";
 
 export function registerExplain(program: Command, io: Io, run: (code: Promise<ExitCode>) => void): void {
   program
     .command("explain")
-    .argument("<target>", "<namespace>/<pod> or namespace/<name>")
+    .argument("<target>", "<namespace>/<pod> (or pod/<namespace>/<pod>, as -o name prints it), namespace/<name>, or KIND/NAMESPACE/NAME for a resource target (KIND//NAME if cluster-scoped)")
     .description("for one pod or namespace: every policy, each condition with its numbers, the protections and limits that applied")
     .action((target: string, _flags: unknown, command: Command) => run(explainCommand(target, command.optsWithGlobals<GlobalOptions>(), io)));
 }
@@ -24,17 +27,21 @@ interface Check {
 }
 
 export interface Explanation {
-  target: { kind: "Pod" | "Namespace"; namespace?: string; name: string; uid: string };
+  target: { kind: string; namespace?: string; name: string; uid: string };
   policies: { name: string; action: string; matched: boolean; match: Check[]; conditions: Check[]; heldBackBy: string[] }[];
   protections: { reason: string; canBeIgnoredWith?: string }[];
   outcome: string;
 }
 
-type Target = { kind: "Pod"; namespace: string; name: string } | { kind: "Namespace"; name: string };
+type Target = { kind: "Pod"; namespace: string; name: string } | { kind: "Namespace"; name: string } | { kind: "Resource"; resource: string; namespace: string; name: string };
 
 function parseTarget(text: string): Target {
+  // `pod/<namespace>/<name>` too: what `-o name` prints can be passed straight back.
   const parts = text.split("/");
-  if (parts.length !== 2 || !parts[0] || !parts[1]) throw new UsageError(`explain: expected <namespace>/<pod> or namespace/<name>, got ${JSON.stringify(text)}`);
+  if (parts[0] === "pod" && parts.length === 3 && parts[1] && parts[2]) return { kind: "Pod", namespace: parts[1], name: parts[2] };
+  // deployments.apps/apps/web, configmap/apps/settings, clusterroles.rbac.authorization.k8s.io//name
+  if (parts.length === 3 && parts[0] && parts[2]) return { kind: "Resource", resource: parts[0], namespace: parts[1]!, name: parts[2] };
+  if (parts.length !== 2 || !parts[0] || !parts[1]) throw new UsageError(`explain: expected <namespace>/<pod>, pod/<namespace>/<pod>, namespace/<name> or KIND/NAMESPACE/NAME, got ${JSON.stringify(text)}`);
   return parts[0] === "namespace" ? { kind: "Namespace", name: parts[1] } : { kind: "Pod", namespace: parts[0], name: parts[1] };
 }
 
@@ -42,9 +49,15 @@ async function explainCommand(text: string, options: GlobalOptions, io: Io): Pro
   const target = parseTarget(text);
   const log = makeLogger(options, io);
   // The whole scope is read, not just the target: limits depend on every other target.
-  const prepared = await prepare({ options, io, log, ...(target.kind === "Pod" ? { find: { namespace: target.namespace, name: target.name } } : {}) });
-  const explanation = target.kind === "Pod" ? explainPod(prepared, target, io) : explainNamespace(prepared, target, io, options);
-  io.stdout(outputFormat(options, io) === "json" ? `${JSON.stringify(explanation, null, 2)}\n` : renderExplanation(explanation));
+  const prepared = await prepare({
+    options,
+    io,
+    log,
+    ...(target.kind === "Pod" ? { find: { namespace: target.namespace, name: target.name } } : {}),
+    ...(target.kind === "Resource" ? { findResource: { kind: target.resource, namespace: target.namespace, name: target.name } } : {}),
+  });
+  const explanation = target.kind === "Pod" ? explainPod(prepared, target, io) : target.kind === "Resource" ? explainResource(prepared, target) : explainNamespace(prepared, target, io, options);
+  printResult({ value: explanation, text: () => renderExplanation(explanation), names: () => [resourceName(explanation.target)] }, options, io);
   return EXIT.ok;
 }
 
@@ -88,6 +101,29 @@ function explainNamespace(prepared: Prepared, target: { name: string }, io: Io, 
   };
 }
 
+function explainResource(prepared: Prepared, target: { resource: string; namespace: string; name: string }): Explanation {
+  const found = prepared.collected.resources?.found;
+  const label = `${target.resource} ${target.namespace ? `${target.namespace}/` : ""}${target.name}`;
+  if (!found) {
+    if (!prepared.collected.resources) throw new UsageError(`${label}: the config has no resource policies`);
+    throw new UsageError(`${label} not found among the kinds the resource policies read`);
+  }
+  const { obj, evaluations, protections } = found;
+  return {
+    target: { kind: obj.kind.kind, ...(obj.namespace ? { namespace: obj.namespace } : {}), name: obj.name, uid: obj.uid },
+    policies: evaluations.map((e) => ({
+      name: e.policy.name,
+      action: e.policy.action.kind,
+      matched: e.matched,
+      match: e.match,
+      conditions: e.conditions,
+      heldBackBy: e.error ? [`${e.error}: not acted on`] : e.matched ? blockersOf(resourceProtectionsFor(protections, e.policy.ignoreProtections).map((p) => p.reason), e.policy.schedule, prepared.now) : [],
+    })),
+    protections: protections.map((p) => ({ reason: p.reason, ...(p.optOut ? { canBeIgnoredWith: `ignoreProtections: [${p.optOut}]` } : {}) })),
+    outcome: outcome(prepared, obj.kind.kind, obj.namespace, obj.name),
+  };
+}
+
 function outcome(prepared: Prepared, kind: string, namespace: string, name: string): string {
   const same = (t: { kind: string; namespace: string; name: string }) => t.kind === kind && t.namespace === namespace && t.name === name;
   const index = prepared.plan.actions.findIndex((a) => same(a.target));
@@ -103,7 +139,7 @@ function outcome(prepared: Prepared, kind: string, namespace: string, name: stri
 
 function renderExplanation(e: Explanation): string {
   const mark = (holds: boolean) => (holds ? "yes" : "NO ");
-  const label = e.target.kind === "Pod" ? `pod ${e.target.namespace}/${e.target.name}` : `namespace ${e.target.name}`;
+  const label = e.target.kind === "Pod" ? `pod ${e.target.namespace}/${e.target.name}` : e.target.kind === "Namespace" ? `namespace ${e.target.name}` : `${e.target.kind} ${e.target.namespace ? `${e.target.namespace}/` : ""}${e.target.name}`;
   const lines = [`${label} (uid ${e.target.uid || "unknown"})`];
   for (const p of e.policies) {
     lines.push(``, `policy ${p.name} (${p.action}): ${p.matched ? "MATCHES" : "does not match"}`);

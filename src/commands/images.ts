@@ -69,9 +69,11 @@ export async function imagesCommand(options: GlobalOptions, flags: ImagesFlags, 
 
   const report = imageReport(findings, startedAt, source);
   const code = flags.failOnFindings && findings.some(cannotBePulled) ? EXIT.findings : EXIT.ok;
-  if (outputFormat(options, io) === "table") io.stdout(renderImageTable(report.images ?? []));
+  const format = outputFormat(options, io);
+  // The image check has no plan: its table is the image table alone.
+  if (format === "table" || format === "wide") io.stdout(renderImageTable(report.images ?? [], format === "wide"));
   else printReport(report, options, io);
-  for (const problem of await publishMetrics(report, code, { file: flags.metricsFile, pushgateway: flags.pushgateway, job: "kube-sweeper-images" }, findings)) log.warn(problem);
+  for (const problem of await publishMetrics(report, code, { file: flags.metricsFile, pushgateway: flags.pushgateway, job: "kube-sweeper-images", startedAt }, findings)) log.warn(problem);
   return code;
 }
 

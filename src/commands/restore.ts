@@ -3,8 +3,9 @@ import { EXIT, UsageError, type ExitCode } from "../errors.ts";
 import { parseSelector, matchesSelector, SelectorError } from "../core/selector.ts";
 import { isoSeconds } from "../core/clock.ts";
 import { createNamespaceWriter, ORIGINAL_REPLICAS_ANNOTATION, type Workload } from "../cluster/namespace-writer.ts";
-import { connect, makeLogger, outputFormat, type GlobalOptions, type Io } from "./context.ts";
-import { renderRows } from "../report/table.ts";
+import { connect, makeLogger, type GlobalOptions, type Io } from "./context.ts";
+import { renderMarkdownRows, renderRows, resourceName } from "../report/table.ts";
+import { printResult } from "../report/print.ts";
 import { accessError } from "../cluster/live.ts";
 
 interface RestoreFlags {
@@ -75,12 +76,18 @@ async function restoreCommand(options: GlobalOptions, flags: RestoreFlags, io: I
     log.info(`restored ${w.kind} ${w.namespace}/${w.name} to ${replicas} replicas`);
   }
   cluster.client.close();
-  if (outputFormat(options, io) === "json") {
-    io.stdout(`${JSON.stringify({ apiVersion: "kube-sweeper.io/v1alpha1", kind: "RestoreReport", dryRun: !!flags.dryRun, startedAt: isoSeconds(startedAt), finishedAt: isoSeconds(Date.now()), workloads: results }, null, 2)}\n`);
-  } else {
-    const rows = results.map((r) => [flags.dryRun ? `DRY-RUN ${r.status}` : r.status, r.kind, `${r.namespace}/${r.name}`, String(r.replicas ?? "?"), r.detail]);
-    const table = renderRows(["STATUS", "KIND", "WORKLOAD", "REPLICAS", "DETAIL"], rows);
-    io.stdout(`${flags.dryRun ? "DRY-RUN: nothing is changed\n" : ""}${results.length ? table : "nothing to restore"}\n`);
-  }
+  const head = ["STATUS", "KIND", "WORKLOAD", "REPLICAS", "DETAIL"];
+  const rows = results.map((r) => [flags.dryRun ? `DRY-RUN:${r.status}` : r.status, r.kind, `${r.namespace}/${r.name}`, String(r.replicas ?? "?"), r.detail]);
+  const banner = flags.dryRun ? "DRY-RUN: nothing is changed\n" : "";
+  printResult(
+    {
+      value: { apiVersion: "kube-sweeper.io/v1alpha1", kind: "RestoreReport", dryRun: !!flags.dryRun, startedAt: isoSeconds(startedAt), finishedAt: isoSeconds(Date.now()), workloads: results },
+      text: () => `${banner}${results.length ? renderRows(head, rows) : "nothing to restore\n"}`,
+      names: () => results.map(resourceName),
+      markdown: () => `### kube-sweeper restore\n\n${banner}${results.length ? renderMarkdownRows(head, rows) : "Nothing to restore.\n"}`,
+    },
+    options,
+    io,
+  );
   return results.some((r) => r.status === "failed") ? EXIT.actionFailed : EXIT.ok;
 }

@@ -3,6 +3,8 @@ import type { Config } from "../config/schema.ts";
 import { overMaximum } from "../config/maxima.ts";
 import { EXIT, ClusterAccessError, UsageError, type ExitCode } from "../errors.ts";
 import { createPodWriter } from "../cluster/pod-writer.ts";
+import { createResourceWriter } from "../cluster/resource-writer.ts";
+import { resourcePoliciesOf } from "../plan/collect.ts";
 import { createNamespaceWriter } from "../cluster/namespace-writer.ts";
 import { createSidecarTerminator } from "../cluster/sidecar-terminator.ts";
 import { acquireLock, LockHeldError, type Lock } from "../cluster/lease.ts";
@@ -110,7 +112,7 @@ async function sweepCommand(options: GlobalOptions, flags: SweepFlags, io: Io): 
       refusePinnedClock(options, mode);
       if (mode !== "real" || !config.settings.lock.enabled) return;
       try {
-        lock = await acquireLock(await cluster.writerConfig(), config.settings.lock, {
+        lock = await acquireLock(cluster.client, config.settings.lock, {
           clock: Date.now,
           policy: cluster.api,
           self: knownPod(selfPod(io.env)),
@@ -150,7 +152,7 @@ async function sweepCommand(options: GlobalOptions, flags: SweepFlags, io: Io): 
       });
     const finish = async (result: SweepReport, code: ExitCode): Promise<ExitCode> => {
       printReport(result, options, io);
-      for (const problem of await publishMetrics(result, code, { file: flags.metricsFile, pushgateway: flags.pushgateway }, images?.findings)) log.warn(problem);
+      for (const problem of await publishMetrics(result, code, { file: flags.metricsFile, pushgateway: flags.pushgateway, startedAt }, images?.findings)) log.warn(problem);
       return code;
     };
 
@@ -161,7 +163,7 @@ async function sweepCommand(options: GlobalOptions, flags: SweepFlags, io: Io): 
     }
     if (mode !== "client-dry-run" && prepared.plan.actions.length > 0) await checkPermissions(prepared, mode === "real");
     const performers = mode === "client-dry-run" || prepared.plan.actions.length === 0 ? unusedPerformers() : await livePerformers(prepared, io, log, interrupt.signal);
-    const recordEvent = mode === "real" && prepared.plan.actions.length > 0 ? await createEventRecorder(await prepared.cluster!.writerConfig(), prepared.cluster!.api, Date.now) : undefined;
+    const recordEvent = mode === "real" && prepared.plan.actions.length > 0 ? await createEventRecorder(prepared.cluster!.client, prepared.cluster!.api, Date.now) : undefined;
     const result = await executePlan(prepared.plan, {
       mode,
       performers,
@@ -209,7 +211,7 @@ async function sweepCommand(options: GlobalOptions, flags: SweepFlags, io: Io): 
 /** Every permission the planned writes need, asked of the API server before the first one. */
 async function checkPermissions(prepared: Prepared, withEvents: boolean): Promise<void> {
   const checks = writeChecks(requiredPermissions(prepared.config), prepared.plan.actions, withEvents);
-  const denied = await missingPermissions(await prepared.cluster!.writerConfig(), checks, prepared.cluster!.api);
+  const denied = await missingPermissions(prepared.cluster!.client, checks, prepared.cluster!.api);
   if (denied.length > 0) {
     throw new ClusterAccessError(`missing permission${denied.length > 1 ? "s" : ""}, nothing was done: ${denied.map(describeDenied).join("; ")}`);
   }
@@ -219,23 +221,28 @@ function unusedPerformers(): Performers {
   const refuse = async (): Promise<never> => {
     throw new Error("a client dry run never writes");
   };
-  return { delete: refuse, evict: refuse, terminate: refuse, deleteNamespace: refuse, scaleDown: refuse, webhook: refuse };
+  return { delete: refuse, evict: refuse, terminate: refuse, deleteNamespace: refuse, scaleDown: refuse, webhook: refuse, deleteResource: refuse };
 }
 
 /** Writers are created (and the client loaded) only for the kinds of action the plan has. */
 async function livePerformers(prepared: Prepared, io: Io, log: ReturnType<typeof makeLogger>, signal: AbortSignal): Promise<Performers> {
   const { client, api } = prepared.cluster!;
-  const kc = await prepared.cluster!.writerConfig();
+  // The client library (most of a sweep's memory) only for the writers that still use it.
+  const kc = () => prepared.cluster!.writerConfig();
   const kinds = new Set<string>(prepared.plan.actions.map((a) => a.action));
   const has = (...wanted: string[]) => wanted.some((k) => kinds.has(k));
   return createPerformers({
-    pods: has("delete", "evict") ? await createPodWriter(kc, client, api) : undefined,
-    namespaces: has("deleteNamespace", "scaleDown", "webhook") ? await createNamespaceWriter(kc, client, api) : undefined,
-    sidecars: has("terminate") ? await createSidecarTerminator(kc, api, Date.now) : undefined,
+    pods: has("delete", "evict") ? await createPodWriter(client, api) : undefined,
+    namespaces: has("deleteNamespace", "scaleDown", "webhook") ? await createNamespaceWriter(await kc(), client, api) : undefined,
+    sidecars: has("terminate") ? await createSidecarTerminator(await kc(), api, Date.now) : undefined,
+    resources: has("deleteResource") ? await createResourceWriter(await kc(), api) : undefined,
+    resourcePolicies: resourcePoliciesOf(prepared.config),
     fresh: createFreshLook({
       reader: createFreshReader(client),
       podPolicies: prepared.collected.podPolicies,
       namespacePolicies: prepared.collected.namespacePolicies,
+      resourcePolicies: resourcePoliciesOf(prepared.config),
+      resources: prepared.collected.resources,
       protectedNamespaces: protectedNamespacesOf(prepared.config),
       safetyFilters: prepared.config.settings.safetyFilters,
       priorityClasses: prepared.view.priorityClasses,

@@ -1,6 +1,6 @@
 // A resolved config written back in the config file's own terms (for `validate`).
 import { formatDuration } from "../core/duration.ts";
-import type { Config, ImagePolicy, NamespacePolicy, PodPolicy, Policy, SidecarPolicy } from "./schema.ts";
+import type { Config, ImagePolicy, NamespacePolicy, PodPolicy, Policy, ResourcePolicy, SidecarPolicy } from "./schema.ts";
 
 type Plain = Record<string, unknown>;
 
@@ -11,7 +11,7 @@ export function describeConfig(config: Config): Plain {
     kind: "SweeperConfig",
     settings: dropUndefined({ ...s, waitBetweenActions: formatDuration(s.waitBetweenActions), registries: { ...s.registries, timeout: formatDuration(s.registries.timeout) } }),
     policies: config.policies.map((p: Policy) =>
-      p.target === "pods" ? describePolicy(p) : p.target === "namespaces" ? describeNamespacePolicy(p) : p.target === "sidecars" ? describeSidecarPolicy(p) : describeImagePolicy(p),
+      p.target === "pods" ? describePolicy(p) : p.target === "namespaces" ? describeNamespacePolicy(p) : p.target === "sidecars" ? describeSidecarPolicy(p) : p.target === "resources" ? describeResourcePolicy(p) : describeImagePolicy(p),
     ),
   };
 }
@@ -31,6 +31,7 @@ function describePolicy(p: PodPolicy): Plain {
       unreadyFor: d(when.unreadyFor),
       nodeUnhealthyFor: d(when.nodeUnhealthyFor),
       terminatingFor: d(when.terminatingFor),
+      cel: when.cel?.source,
     }),
     action: p.gracePeriodSeconds !== undefined ? { delete: { gracePeriodSeconds: p.gracePeriodSeconds } } : p.action,
     schedule: p.schedule ? dropUndefined({ ...p.schedule, window: formatDuration(p.schedule.window) }) : undefined,
@@ -56,6 +57,7 @@ function describeNamespacePolicy(p: NamespacePolicy): Plain {
     when: dropUndefined({
       ttl: w.ttl === undefined ? undefined : Number.isFinite(w.ttl) ? formatDuration(w.ttl) : "forever",
       expires: w.expires,
+      cel: w.cel?.source,
       podsSucceeded: w.podsSucceeded
         ? dropUndefined({ selector: w.podsSucceeded.selector?.text, initialDelay: formatDuration(w.podsSucceeded.initialDelay), allowNone: w.podsSucceeded.allowNone })
         : undefined,
@@ -92,5 +94,27 @@ function describeImagePolicy(p: ImagePolicy): Plain {
     checkDisabled: p.checkDisabled,
     action: p.action.kind === "report" ? "report" : { webhook: { ...p.action, kind: undefined, timeout: formatDuration(p.action.timeout) } },
     schedule: p.schedule ? { ...p.schedule, window: formatDuration(p.schedule.window) } : undefined,
+  });
+}
+
+function describeResourcePolicy(p: ResourcePolicy): Plain {
+  const m = p.match;
+  const w = p.when;
+  const d = (ms: number | undefined) => (ms === undefined ? undefined : formatDuration(ms));
+  return dropUndefined({
+    name: p.name,
+    target: p.target,
+    match: dropUndefined({ ...m, namespaceSelector: m.namespaceSelector?.text, selector: m.selector?.text, name: m.name?.source }),
+    when: dropUndefined({
+      ttl: w.ttl === undefined ? undefined : Number.isFinite(w.ttl) ? formatDuration(w.ttl) : "forever",
+      expires: w.expires,
+      olderThan: d(w.olderThan),
+      finishedFor: d(w.finishedFor),
+      unused: w.unused,
+      cel: w.cel?.source,
+    }),
+    action: { delete: { propagationPolicy: p.action.propagationPolicy } },
+    schedule: p.schedule ? dropUndefined({ ...p.schedule, window: formatDuration(p.schedule.window) }) : undefined,
+    ignoreProtections: p.ignoreProtections,
   });
 }

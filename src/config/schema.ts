@@ -5,6 +5,8 @@ import * as z from "zod";
 import { DURATION_HINT, DurationError, FOREVER, parseDuration } from "../core/duration.ts";
 import { parseSelector, SelectorError, type LabelSelector } from "../core/selector.ts";
 import { scheduleProblem } from "./schedule.ts";
+import { compileCel } from "../core/cel.ts";
+import { resourcePolicySchema } from "../policies/resources/schema.ts";
 import { overMaximum, type Bounded } from "./maxima.ts";
 
 export const API_VERSION = "kube-sweeper.io/v1alpha1";
@@ -25,7 +27,7 @@ const duration = z.unknown().transform((value, ctx) => {
     ctx.addIssue({ code: "custom", message: error.message });
     return z.NEVER;
   }
-});
+}).meta({ description: `a duration: ${DURATION_HINT}`, anyOf: [{ type: "string", minLength: 1 }, { type: "number", minimum: 0 }] });
 
 /** A duration with a documented maximum (maxima.ts). */
 const boundedDuration = (which: Bounded) =>
@@ -58,6 +60,16 @@ const regex = z.string().transform((value, ctx) => {
 });
 
 const nameList = z.array(z.string().min(1));
+
+// `when.cel`: compiled and type-checked here, once; a problem names its line and column.
+const cel = z.string().transform((source, ctx) => {
+  const compiled = compileCel(source);
+  if (!compiled.ok) {
+    ctx.addIssue({ code: "custom", message: compiled.message });
+    return z.NEVER;
+  }
+  return compiled.program;
+});
 
 export const MAX_PAUSE_MS = 86_400_000;
 
@@ -101,6 +113,7 @@ const podConditions = z
     // `reasons: [A, B]` is short for `reasons: {in: [A, B]}`.
     reasons: z
       .preprocess((value) => (Array.isArray(value) ? { in: value } : value), z.strictObject({ in: z.array(z.string().min(1)).min(1), includeInitContainers }))
+      .meta({ alsoAccepts: { type: "array", items: { type: "string", minLength: 1 }, minItems: 1 } })
       .optional(),
     phases: z.array(z.enum(["Pending", "Running", "Succeeded", "Failed", "Unknown"])).min(1).optional(),
     olderThan: duration.optional(),
@@ -108,6 +121,7 @@ const podConditions = z
     unreadyFor: duration.optional(),
     nodeUnhealthyFor: duration.optional(),
     terminatingFor: duration.optional(),
+    cel: cel.optional(),
   })
   .refine((when) => Object.values(when ?? {}).some((v) => v !== undefined), {
     message: "at least one condition is required (a policy without conditions would match every pod in scope)",
@@ -181,22 +195,26 @@ const namespaceMatch = z
   })
   .default({});
 
+// A TTL: a duration or "forever"; undefined when absent.
+const ttl = z.unknown().optional().transform((value, ctx) => {
+  if (value === undefined) return undefined;
+  if (value === "forever") return FOREVER;
+  const result = duration.safeParse(value);
+  if (!result.success) {
+    ctx.addIssue({ code: "custom", message: `${result.error.issues[0]?.message ?? "invalid"} (or "forever")` });
+    return z.NEVER;
+  }
+  return result.data;
+}).meta({ description: `a duration (${DURATION_HINT}) or "forever"`, anyOf: [{ type: "string", minLength: 1 }, { type: "number", minimum: 0 }] });
+
 const namespaceConditions = z
   .strictObject({
-    ttl: z.unknown().optional().transform((value, ctx) => {
-      if (value === undefined) return undefined;
-      if (value === "forever") return FOREVER;
-      const result = duration.safeParse(value);
-      if (!result.success) {
-        ctx.addIssue({ code: "custom", message: `${result.error.issues[0]?.message ?? "invalid"} (or "forever")` });
-        return z.NEVER;
-      }
-      return result.data;
-    }),
+    ttl,
     expires: z.boolean().optional(),
     podsSucceeded: z
       .strictObject({ selector: labelSelector.optional(), initialDelay: duration.default(0), allowNone: z.boolean().default(true) })
       .optional(),
+    cel: cel.optional(),
   })
   .refine((when) => Object.values(when ?? {}).some((v) => v !== undefined), {
     message: "at least one condition is required (ttl, expires or podsSucceeded)",
@@ -238,7 +256,8 @@ const namespaceAction = z
     if (action.scaleDown) return { kind: "scaleDown" as const, ...action.scaleDown, filters: undefined as ScaleFilter[] | undefined };
     if (action.webhook) return { kind: "webhook" as const, ...action.webhook };
     return { kind: "deleteNamespace" as const };
-  });
+  })
+  .meta({ alsoAccepts: { enum: ["deleteNamespace", "scaleDown"] } });
 
 /** A namespace policy is recorded as the annotation kube-sweeper.io/done.<name>, whose part after the slash the API server caps at 63. */
 export const MAX_NAMESPACE_POLICY_NAME = 58;
@@ -277,7 +296,8 @@ const terminateAction = z
     terminate.http
       ? { kind: "terminate" as const, via: "http" as const, http: terminate.http, timeout: terminate.timeout }
       : { kind: "terminate" as const, via: "exec" as const, command: terminate.exec ?? DEFAULT_TERMINATE_COMMAND, timeout: terminate.timeout },
-  );
+  )
+  .meta({ alsoAccepts: { const: "terminate" } });
 
 const sidecarPolicy = z.strictObject({
   name: policyName,
@@ -312,12 +332,15 @@ const imagePolicy = z.strictObject({
     .preprocess((value) => (value === "report" ? { report: {} } : value), z.strictObject({ report: z.strictObject({}).optional(), webhook: webhookSpec.optional() }))
     .refine((a) => (a.report ? 1 : 0) + (a.webhook ? 1 : 0) === 1, "exactly one of report, webhook is required")
     .transform((a) => (a.webhook ? { kind: "webhook" as const, ...a.webhook } : { kind: "report" as const }))
+    .meta({ alsoAccepts: { const: "report" } })
     .default({ kind: "report" }),
   schedule: schedule.optional(),
 });
 
+const resourcePolicy = resourcePolicySchema({ policyName, nameList, duration, ttl, labelSelector, regex, cel, schedule });
+
 const UNIMPLEMENTED_TARGETS: string[] = [];
-const TARGETS = ["pods", "namespaces", "sidecars", "images", ...UNIMPLEMENTED_TARGETS];
+const TARGETS = ["pods", "namespaces", "sidecars", "images", "resources", ...UNIMPLEMENTED_TARGETS];
 
 const policy = z
   .unknown()
@@ -329,7 +352,7 @@ const policy = z
       ctx.addIssue({ code: "custom", path: ["target"], message: `must be one of ${TARGETS.map((t) => JSON.stringify(t)).join(", ")}, got ${JSON.stringify(target)}` });
     }
   })
-  .pipe(z.discriminatedUnion("target", [podPolicy, namespacePolicy, sidecarPolicy, imagePolicy]));
+  .pipe(z.discriminatedUnion("target", [podPolicy, namespacePolicy, sidecarPolicy, imagePolicy, resourcePolicy]));
 
 const settings = z
   .strictObject({
@@ -420,6 +443,8 @@ export type PodPolicy = Extract<Policy, { target: "pods" }>;
 export type NamespacePolicy = Extract<Policy, { target: "namespaces" }>;
 export type SidecarPolicy = Extract<Policy, { target: "sidecars" }>;
 export type ImagePolicy = Extract<Policy, { target: "images" }>;
+export type ResourcePolicy = Extract<Policy, { target: "resources" }>;
+export type ResourceConditions = ResourcePolicy["when"];
 export type TerminateAction = SidecarPolicy["action"];
 export type PodConditions = PodPolicy["when"];
 export type NamespaceConditions = NamespacePolicy["when"];

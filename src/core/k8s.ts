@@ -116,3 +116,11 @@ export interface PriorityClass {
   metadata?: { name?: string };
   value?: number;
 }
+
+/** Any Kubernetes object, as JSON (resource targets: any kind, custom resources included). */
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMeta;
+  [field: string]: unknown;
+}

@@ -4,7 +4,7 @@ import { CronExpressionParser } from "cron-parser";
 import { stringify } from "yaml";
 import type { Config } from "../config/schema.ts";
 import { UsageError } from "../errors.ts";
-import { requiredPermissions, rulesOf } from "./permissions.ts";
+import { permissionsAndNotes, rulesOf } from "./permissions.ts";
 
 export interface ManifestOptions {
   /** Where the ServiceAccount, ConfigMap and CronJob live (and, namespace-scoped, what is swept). */
@@ -36,7 +36,7 @@ export function nextRuns(schedule: string, now: number, count = 3): string[] {
 
 export function renderManifests(config: Config, o: ManifestOptions): string {
   const runs = nextRuns(o.schedule, o.now);
-  const permissions = requiredPermissions(config);
+  const { permissions, notes } = permissionsAndNotes(config);
   const lock = config.settings.lock;
   const main = permissions.filter((p) => !p.lockNamespace);
   const lockRules = lock.enabled ? rulesOf(permissions.filter((p) => p.lockNamespace)) : [];
@@ -62,6 +62,7 @@ export function renderManifests(config: Config, o: ManifestOptions): string {
   const header = [
     `# kube-sweeper manifests, generated from the config by \`kube-sweeper manifests\`.`,
     `# RBAC: only what the config's policies and actions need.`,
+    ...notes.map((note) => `# NOTE: ${note}`),
     `# Schedule ${JSON.stringify(o.schedule)} (UTC); next runs: ${runs.join(", ")}`,
   ];
   return `${header.join("\n")}\n${docs.map((d) => `---\n${stringify(d, { lineWidth: 0 })}`).join("")}`;

@@ -3,6 +3,7 @@
 import { EVENTS_NAMESPACE_FOR_CLUSTER_SCOPED } from "../cluster/events.ts";
 import type { Config } from "../config/schema.ts";
 import { namespacePoliciesOf, podPoliciesOf } from "../plan/collect.ts";
+import { TARGET_MODULES } from "../policies/targets.ts";
 import type { Action, ActionKind } from "../plan/types.ts";
 
 export interface Permission {
@@ -19,9 +20,11 @@ export interface Permission {
   actions?: ActionKind[];
   /** Events are written in the target's namespace (or kube-system, for a Namespace target: see cluster/events.ts). */
   events?: boolean;
+  /** Only for actions on this "group/resource" (resource targets: each kind its own delete). */
+  forResource?: string;
 }
 
-const ALL_ACTIONS: ActionKind[] = ["delete", "evict", "terminate", "deleteNamespace", "scaleDown", "webhook"];
+const ALL_ACTIONS: ActionKind[] = ["delete", "evict", "terminate", "deleteNamespace", "scaleDown", "webhook", "deleteResource"];
 
 export interface PermissionOptions {
   /** The sweep takes a Lease and writes Events. */
@@ -29,7 +32,13 @@ export interface PermissionOptions {
 }
 
 export function requiredPermissions(config: Config, options: PermissionOptions = { sweep: true }): Permission[] {
+  return permissionsAndNotes(config, options).permissions;
+}
+
+/** The permissions, and notes on what could not be granted without wildcards (kinds: ["*"]). */
+export function permissionsAndNotes(config: Config, options: PermissionOptions = { sweep: true }): { permissions: Permission[]; notes: string[] } {
   const out: Permission[] = [];
+  const notes: string[] = [];
   const add = (group: string, resource: string, verbs: string[], why: string, extra: Partial<Permission> = {}) => {
     for (const verb of verbs) if (!out.some((p) => p.group === group && p.resource === resource && p.verb === verb)) out.push({ group, resource, verb, why, ...extra });
   };
@@ -49,7 +58,7 @@ export function requiredPermissions(config: Config, options: PermissionOptions =
   }
   if ([...pods, ...sidecars].some((p) => p.match.namespaceSelector) || namespaces.length || managers) {
     add("", "namespaces", ["list"], "read namespaces", { clusterScoped: true });
-    add("", "namespaces", ["get"], "the target's namespace is read again before acting", { clusterScoped: true, actions: [...podWrites, "deleteNamespace", "scaleDown", "webhook"] });
+    add("", "namespaces", ["get"], "the target's namespace is read again before acting", { clusterScoped: true, actions: [...podWrites, "deleteNamespace", "scaleDown", "webhook", "deleteResource"] });
   }
   if ([config.settings.safetyFilters, ...pods.map((p) => p.safetyFilters)].some((f) => f?.priorityThreshold?.className !== undefined)) {
     add("scheduling.k8s.io", "priorityclasses", ["list"], "safetyFilters.priorityThreshold.className reads PriorityClasses", { clusterScoped: true });
@@ -85,11 +94,15 @@ export function requiredPermissions(config: Config, options: PermissionOptions =
     add("apps", `${resource}/scale`, ["patch"], `scaleDown: scale ${resource} to 0`, { actions: ["scaleDown"] });
   }
   if (managers) add("k8s.consol.de", "namespacemanagers", ["list", "patch"], "NamespaceManager objects: read, then deactivate");
+  for (const module of TARGET_MODULES) {
+    const policies = module.policiesOf(config);
+    if (policies.length) module.permissions(policies, add, (note) => notes.includes(note) || notes.push(note));
+  }
   if (options.sweep) {
     add("events.k8s.io", "events", ["create"], "an Event for every action", { actions: ALL_ACTIONS, events: true });
     add("coordination.k8s.io", "leases", ["get", "create", "update"], "the single-run lock", { lockNamespace: true });
   }
-  return out;
+  return { permissions: out, notes };
 }
 
 /** Permissions grouped into RBAC rules: one per API group and resource. */
@@ -108,10 +121,14 @@ export function rulesOf(permissions: Permission[]): { apiGroups: string[]; resou
 export function writeChecks(permissions: Permission[], actions: Action[], withEvents: boolean): { permission: Permission; namespace: string | undefined }[] {
   const out = new Map<string, { permission: Permission; namespace: string | undefined }>();
   for (const action of actions) {
-    const own = action.target.kind === "Pod" ? action.target.namespace : action.target.name;
+    const served = action.target.resource;
+    // A resource target's own namespace; cluster-scoped ones (and their Events' default) have none.
+    const namespaced = action.target.kind === "Pod" || served?.namespaced === true;
+    const own = served ? (served.namespaced ? action.target.namespace : undefined) : action.target.kind === "Pod" ? action.target.namespace : action.target.name;
     for (const permission of permissions) {
       if (!permission.actions?.includes(action.action) || (permission.events && !withEvents)) continue;
-      const namespace = permission.clusterScoped ? undefined : permission.events ? (action.target.kind === "Pod" ? own : EVENTS_NAMESPACE_FOR_CLUSTER_SCOPED) : own;
+      if (permission.forResource && (!served || permission.forResource !== `${served.group}/${served.resource}`)) continue;
+      const namespace = permission.clusterScoped ? undefined : permission.events ? (namespaced ? own : EVENTS_NAMESPACE_FOR_CLUSTER_SCOPED) : own;
       out.set(`${permission.group}/${permission.resource}/${permission.verb}/${namespace ?? ""}`, { permission, namespace });
     }
   }

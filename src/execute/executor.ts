@@ -3,13 +3,13 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "../core/log.ts";
 import { formatDuration } from "../core/duration.ts";
-import type { Action, Plan } from "../plan/types.ts";
+import { describeTargetRef, type Action, type Plan } from "../plan/types.ts";
 import type { Performers } from "./performers.ts";
 
 export type WriteMode = "real" | "client-dry-run" | "server-dry-run";
 
 export function describeTarget(action: Action): string {
-  return action.target.kind === "Pod" ? `pod ${action.target.namespace}/${action.target.name}` : `namespace ${action.target.name}`;
+  return describeTargetRef(action.target);
 }
 
 export interface ExecuteOptions {

@@ -3,10 +3,11 @@
 // read again (one GET; its node or namespace too when a condition or protection depends on them)
 // and judged again at the write's time by the very functions the plan used. The write goes
 // ahead only for the same object (uid) whose policy still holds and that nothing protects now.
-import type { NamespacePolicy, PodPolicy, SidecarPolicy } from "../config/schema.ts";
+import type { NamespacePolicy, PodPolicy, ResourcePolicy, SidecarPolicy } from "../config/schema.ts";
 import type { Pod } from "../core/k8s.ts";
 import type { FreshReader } from "../cluster/fresh-reader.ts";
 import { namespaceInfo } from "../cluster/view.ts";
+import { objectPath } from "../cluster/discovery.ts";
 import { toApiError } from "../cluster/api-error.ts";
 import { writeFailure, type Outcome } from "../cluster/pod-writer.ts";
 import { replacedNamespace } from "../cluster/namespace-writer.ts";
@@ -20,6 +21,10 @@ import { blockersOf, CONFIG_ORDER_NOTE, podBlockers, podReasons } from "../plan/
 import { namespaceProtections } from "../plan/namespace-protections.ts";
 import { podProtections, type ProtectionContext } from "../plan/protections.ts";
 import type { Action } from "../plan/types.ts";
+import type { ResourceCollected } from "../policies/resources/collect.ts";
+import { resourceObject, type KubeObject, type ResourceObject } from "../policies/resources/context.ts";
+import { evaluateResourcePolicy } from "../policies/resources/evaluate.ts";
+import { resourceProtections, resourceProtectionsFor } from "../policies/resources/protections.ts";
 
 export interface FreshLookDeps {
   reader: FreshReader;
@@ -33,6 +38,9 @@ export interface FreshLookDeps {
   self: ProtectionContext["self"];
   /** The plan read namespaces: a pod's namespace (labels, protect annotation) is read again too. */
   namespacesRead: boolean;
+  /** Resource policies and the context the plan judged them in (its reference index for `unused`). */
+  resourcePolicies: ResourcePolicy[];
+  resources: ResourceCollected | undefined;
   /** The run's clock at the write's time (a pinned --now moves on with real time). */
   now: () => number;
 }
@@ -146,7 +154,42 @@ export function createFreshLook(deps: FreshLookDeps) {
     });
   };
 
-  return { pod, namespace };
+  /**
+   * A resource is read again and judged by the plan's evaluator. `unused` keeps the plan's
+   * reference index (reading every pod and template again per object would cost a full read per
+   * write); the uid, the annotations, the conditions about time and CEL are judged afresh.
+   */
+  const resource = async (action: Action): Promise<Look<ResourceObject>> => {
+    const { namespace: ns, name, uid, resource: served } = action.target;
+    const policy = deps.resourcePolicies.find((p) => p.name === action.policy);
+    if (!policy || !served || !deps.resources) return { go: false, outcome: { status: "failed", detail: `policy ${action.policy} not found` } };
+    const kind = { ...served, kind: action.target.kind, verbs: [] };
+    const what = `${action.target.kind} ${ns ? `${ns}/` : ""}${name}`;
+    const read = await reading(what, () => reader.object(objectPath(kind, ns, name)));
+    if ("failed" in read) return { go: false, outcome: read.failed };
+    if (!read.value) return { go: false, outcome: { status: "gone", detail: "already deleted (not found when read again before the write)" } };
+    const fresh = resourceObject(read.value, kind);
+    if (fresh.uid !== uid) return { go: false, outcome: { status: "conflict", detail: `the object was replaced (uid ${fresh.uid}, planned ${uid}): left alone` } };
+    let namespaces = deps.resources.context.namespaces;
+    if (served.namespaced && deps.namespacesRead) {
+      const nsRead = await reading(`namespace ${ns}`, () => reader.namespace(ns));
+      if ("failed" in nsRead) return { go: false, outcome: nsRead.failed };
+      namespaces = new Map(nsRead.value ? [[ns, namespaceInfo(nsRead.value)]] : []);
+    }
+    return unlessMalformed(() => {
+      const now = deps.now();
+      const evaluation = evaluateResourcePolicy(fresh, policy, { ...deps.resources!.context, now, namespaces }, true);
+      const protections = resourceProtectionsFor(resourceProtections(fresh, { ...deps.resources!.protectionContext, namespaces }), policy.ignoreProtections);
+      const blockers = [
+        ...protections.map((p) => `protected now: ${p.reason}`),
+        ...(evaluation.error ? [`not judged: ${evaluation.error}`] : []),
+        ...blockersOf([], policy.schedule, now),
+      ];
+      return judged(fresh, blockers, [...evaluation.match, ...evaluation.conditions], evaluation.conditions.map((c) => c.reason), action.reasons);
+    });
+  };
+
+  return { pod, namespace, resource };
 }
 
 export type FreshLook = ReturnType<typeof createFreshLook>;

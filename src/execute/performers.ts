@@ -1,7 +1,8 @@
 // One performer per action kind: a typed record, so adding a kind without one does not compile.
 // Namespace actions that succeed are recorded on the namespace (once-only), and on the
 // NamespaceManager object they came from.
-import type { NamespacePolicy, SidecarPolicy } from "../config/schema.ts";
+import type { NamespacePolicy, ResourcePolicy, SidecarPolicy } from "../config/schema.ts";
+import type { ResourceWriter } from "../cluster/resource-writer.ts";
 import type { SidecarTerminator } from "../cluster/sidecar-terminator.ts";
 import type { Logger } from "../core/log.ts";
 import { isoSeconds } from "../core/clock.ts";
@@ -11,6 +12,7 @@ import type { Pod } from "../core/k8s.ts";
 import type { NamespaceInfo } from "../policies/verdict.ts";
 import type { Action, ActionKind } from "../plan/types.ts";
 import type { FreshLook, Look } from "./fresh-look.ts";
+import type { ResourceObject } from "../policies/resources/context.ts";
 import { callConfiguredWebhook, WEBHOOK_NOT_DRY_RUN } from "./webhook.ts";
 
 export type Performer = (action: Action, serverDryRun: boolean) => Promise<Outcome>;
@@ -20,6 +22,8 @@ export interface PerformerDeps {
   pods: PodWriter | undefined;
   namespaces: NamespaceWriter | undefined;
   sidecars: SidecarTerminator | undefined;
+  resources?: ResourceWriter | undefined;
+  resourcePolicies?: ResourcePolicy[];
   /** Reads each target again just before its write (see fresh-look.ts). */
   fresh: FreshLook | undefined;
   namespacePolicies: NamespacePolicy[];
@@ -52,6 +56,7 @@ export function createPerformers(deps: PerformerDeps): Performers {
     };
   const pod = (perform: Write<Pod>) => looked((f, a) => f.pod(a), perform);
   const namespace = (perform: Write<NamespaceInfo>) => looked((f, a) => f.namespace(a), perform);
+  const resource = (perform: Write<ResourceObject>) => looked((f, a) => f.resource(a), perform);
 
   /** After a namespace action succeeded for real: the once-only record. */
   const recorded = (perform: Performer): Performer => async (action, dryRun) => {
@@ -83,6 +88,10 @@ export function createPerformers(deps: PerformerDeps): Performers {
     delete: pod((action, dryRun) => need(deps.pods).deletePod(action.target, dryRun, action.gracePeriodSeconds)),
     evict: pod((action, dryRun) => need(deps.pods).evictPod(action.target, dryRun)),
     terminate: pod((action, dryRun, fresh) => need(deps.sidecars).terminate(fresh.object, deps.sidecarPolicies.find((p) => p.name === action.policy)!, dryRun)),
+    deleteResource: resource((action, dryRun) => {
+      const spec = deps.resourcePolicies?.find((p) => p.name === action.policy)?.action;
+      return need(deps.resources).deleteResource(action.target, dryRun, spec?.propagationPolicy ?? "Background");
+    }),
     deleteNamespace: recorded(namespace((action, dryRun) => need(deps.namespaces).deleteNamespace(action.target, dryRun))),
     scaleDown: recorded(namespace((action, dryRun) => {
       const spec = policy(action.policy).action;

@@ -12,7 +12,7 @@ import type { NamespaceInfo } from "../policies/verdict.ts";
 import { protectionsFor, type Protection } from "./protections.ts";
 import type { ActionKind, Candidate } from "./types.ts";
 
-interface Contender {
+export interface Contender {
   name: string;
   action: ActionKind;
   schedule: Schedule | undefined;
@@ -62,7 +62,7 @@ export const CONFIG_ORDER_NOTE = "first eligible policy in config order";
  * The first matching policy in config order that may act wins; the others are named in its
  * reasons. When every matching policy is held back, the first one's blockers are reported.
  */
-function pickWinner(contenders: Contender[], now: number): Pick<Candidate, "policy" | "action" | "reasons" | "heldBack" | "gracePeriodSeconds"> | undefined {
+export function pickWinner(contenders: Contender[], now: number): Pick<Candidate, "policy" | "action" | "reasons" | "heldBack" | "gracePeriodSeconds"> | undefined {
   if (contenders.length === 0) return undefined;
   const verdicts = contenders.map((c) => ({ contender: c, blockers: blockersOf(c.protections, c.schedule, now, c.gate) }));
   const winner = verdicts.find((v) => v.blockers.length === 0) ?? verdicts[0]!;

@@ -1,12 +1,16 @@
 // view x policies -> candidates. Pods stream past page by page: only pods some policy matched
 // are kept, and namespace policies keep per-namespace counters, never the pods.
-import type { Config, ImagePolicy, NamespacePolicy, PodPolicy, SidecarPolicy } from "../config/schema.ts";
+import type { Config, ImagePolicy, NamespacePolicy, PodPolicy, ResourcePolicy, SidecarPolicy } from "../config/schema.ts";
+import type { Logger } from "../core/log.ts";
+import type { ResourceSource } from "../cluster/resource-reader.ts";
+import { TARGET_MODULES } from "../policies/targets.ts";
+import type { ResourceCollected } from "../policies/resources/collect.ts";
 import { evaluateSidecarPolicy } from "../policies/sidecars/evaluate.ts";
 import type { Pod } from "../core/k8s.ts";
 import { evaluatePolicy } from "../policies/pods/evaluate.ts";
 import { evaluateNamespacePolicy, namespaceInScope } from "../policies/namespaces/evaluate.ts";
 import { PodCounter } from "../policies/namespaces/pod-counter.ts";
-import type { EvaluationContext } from "../policies/verdict.ts";
+import type { EvaluationContext, Verdict } from "../policies/verdict.ts";
 import type { ClusterView } from "../cluster/view.ts";
 import { chooseAction, chooseNamespaceAction } from "./choose.ts";
 import { namespaceProtections } from "./namespace-protections.ts";
@@ -26,6 +30,10 @@ export interface Collected {
   /** The pod asked for by `explain`, when it was seen. */
   found: Pod | undefined;
   podCounter: PodCounter;
+  /** Objects evaluated per target module (summary.evaluated), e.g. {resources: 120}. */
+  evaluatedByTarget: Record<string, number>;
+  /** What the resources target found (its kinds, the object `explain` asked for). */
+  resources?: ResourceCollected | undefined;
 }
 
 export interface CollectOptions {
@@ -39,6 +47,11 @@ export interface CollectOptions {
   /** -n: only these namespaces are targets of namespace policies. */
   onlyNamespaces?: readonly string[];
   onPage?: (podsSoFar: number) => void;
+  /** Objects of any kind, for target modules (resources). */
+  resourceSource?: ResourceSource | undefined;
+  log?: Logger;
+  /** `explain KIND/NS/NAME`. */
+  findResource?: { kind: string; namespace: string; name: string } | undefined;
 }
 
 export const podPoliciesOf = (config: Config) => config.policies.filter((p): p is PodPolicy => p.target === "pods");
@@ -49,8 +62,9 @@ export const namespacePoliciesOf = (config: Config) => config.policies.filter((p
 /** The protected namespaces, built-in ones included: for pod targets, and for namespace targets (which also protect `default`). */
 export const protectedNamespacesOf = (config: Config) => ({ pods: protectedNamespaceSet(config.settings, false), namespaces: protectedNamespaceSet(config.settings, true) });
 export const imagePoliciesOf = (config: Config) => config.policies.filter((p): p is ImagePolicy => p.target === "images");
+export const resourcePoliciesOf = (config: Config) => config.policies.filter((p): p is ResourcePolicy => p.target === "resources");
 
-export async function collectCandidates({ view, config, extraNamespacePolicies = [], now, self, find, onlyNamespaces, onPage }: CollectOptions): Promise<Collected> {
+export async function collectCandidates({ view, config, extraNamespacePolicies = [], now, self, find, onlyNamespaces, onPage, resourceSource, log, findResource }: CollectOptions): Promise<Collected> {
   const podPolicies = podTargetPoliciesOf(config);
   const namespacePolicies = [...namespacePoliciesOf(config), ...extraNamespacePolicies];
   const ctx: EvaluationContext = { now, nodes: view.nodes, namespaces: view.namespaces, safetyFilters: config.settings.safetyFilters, priorityClasses: view.priorityClasses };
@@ -83,6 +97,7 @@ export async function collectCandidates({ view, config, extraNamespacePolicies =
           if (find && pod.metadata?.namespace === find.namespace && pod.metadata?.name === find.name) found = pod;
           if (podPolicies.length === 0) continue;
           const evaluations = podPolicies.map((policy) => (policy.target === "pods" ? evaluatePolicy(pod, policy, ctx) : evaluateSidecarPolicy(pod, policy, ctx)));
+          malformed.push(...undecided(evaluations, { kind: "Pod", namespace: text(pod.metadata?.namespace) ?? "", name: text(pod.metadata?.name) ?? "" }));
           if (!evaluations.some((e) => e.matched)) continue;
           const candidate = chooseAction(pod, evaluations, podProtections(pod, protection), now);
           if (candidate) candidates.push(candidate);
@@ -102,9 +117,36 @@ export async function collectCandidates({ view, config, extraNamespacePolicies =
     evaluatedNamespaces = Math.max(evaluatedNamespaces, inAnyScope.length);
     for (const ns of inAnyScope) {
       const evaluations = namespacePolicies.map((policy, i) => evaluateNamespacePolicy(ns, policy, i, nsCtx));
+      malformed.push(...undecided(evaluations, { kind: "Namespace", namespace: ns.name, name: ns.name }));
       const candidate = chooseNamespaceAction(ns, evaluations, namespaceProtections(ns, protectedNamespaces, self?.namespace), now);
       if (candidate) candidates.push(candidate);
     }
   }
-  return { candidates, malformed, evaluatedPods, evaluatedNamespaces, podPolicies, namespacePolicies, found, podCounter: counter };
+  // Targets built as one module each (policies/targets.ts).
+  const evaluatedByTarget: Record<string, number> = {};
+  let resources: ResourceCollected | undefined;
+  for (const module of TARGET_MODULES) {
+    const policies = module.policiesOf(config);
+    if (policies.length === 0) continue;
+    const collected = await module.collect({ config, now, namespaces: view.namespaces, onlyNamespaces, source: resourceSource, log: log ?? silentLogger, find: findResource }, policies);
+    candidates.push(...collected.candidates);
+    malformed.push(...collected.skipped);
+    evaluatedByTarget[module.evaluatedKey] = collected.evaluated;
+    if (module.target === "resources") resources = collected.details;
+  }
+  return { candidates, malformed, evaluatedPods, evaluatedNamespaces, podPolicies, namespacePolicies, found, podCounter: counter, evaluatedByTarget, resources };
+}
+
+const silentLogger: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} } as unknown as Logger;
+
+/**
+ * Policies whose conditions could not be judged for this object (a CEL runtime error) when that
+ * decided the outcome (every other condition held): reported under skipped, never acted on.
+ */
+function undecided(evaluations: { policy: { name: string }; match: Verdict[]; conditions: (Verdict & { check: string })[] }[], target: Skipped["target"]): Skipped[] {
+  return evaluations.flatMap((e) => {
+    const failed = e.conditions.find((c) => c.error !== undefined);
+    if (!failed || !e.match.every((m) => m.holds) || !e.conditions.every((c) => c.holds || c === failed)) return [];
+    return [{ policy: e.policy.name, target, reason: `when.${failed.check}: ${failed.error}: not acted on` }];
+  });
 }

@@ -7,10 +7,12 @@ export interface PlanInput {
   /** Pods and namespaces read in scope: the bases of abortIfMoreThan.percent. */
   evaluatedPods: number;
   evaluatedNamespaces?: number;
+  /** Objects of resource policies read in scope. */
+  evaluatedResources?: number;
   settings: Settings;
 }
 
-export function buildPlan({ candidates, evaluatedPods, evaluatedNamespaces = 0, settings }: PlanInput): Plan {
+export function buildPlan({ candidates, evaluatedPods, evaluatedNamespaces = 0, evaluatedResources = 0, settings }: PlanInput): Plan {
   const skipped: Skipped[] = [];
   const eligible: Candidate[] = [];
   for (const c of candidates) {
@@ -35,10 +37,12 @@ export function buildPlan({ candidates, evaluatedPods, evaluatedNamespaces = 0, 
     if (c.node) increment(perNode, c.node);
   }
   const pods = eligible.filter((c) => c.target.kind === "Pod").length;
+  const resources = eligible.filter((c) => c.target.resource).length;
   const abortReason =
     blastRadius(eligible.length, settings) ??
     blastPercent(pods, evaluatedPods, "pods", settings) ??
-    blastPercent(eligible.length - pods, evaluatedNamespaces, "namespaces", settings);
+    blastPercent(eligible.length - pods - resources, evaluatedNamespaces, "namespaces", settings) ??
+    blastPercent(resources, evaluatedResources, "objects of resource policies", settings);
   return { actions, skipped, abortReason };
 }
 
@@ -89,7 +93,7 @@ function increment(map: Map<string, number>, key: string): void {
 }
 
 function skip(c: Candidate, reason: string): Skipped {
-  return { policy: c.policy, target: { kind: c.target.kind, namespace: c.target.namespace, name: c.target.name }, reason };
+  return { policy: c.policy, target: { kind: c.target.kind, namespace: c.target.namespace, name: c.target.name, ...(c.target.resource ? { resource: c.target.resource } : {}) }, reason };
 }
 
 // Code-point order, not locale order: the same plan on every machine.

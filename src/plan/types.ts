@@ -2,17 +2,39 @@
 
 export type PodActionKind = "delete" | "evict" | "terminate";
 export type NamespaceActionKind = "deleteNamespace" | "scaleDown" | "webhook";
-export type ActionKind = PodActionKind | NamespaceActionKind;
+export type ResourceActionKind = "deleteResource";
+export type ActionKind = PodActionKind | NamespaceActionKind | ResourceActionKind;
 
 /** `skipped`: read again just before the write, the target no longer qualified (the detail says why). */
 export type ActionStatus = "planned" | "would-do" | "done" | "failed" | "blocked" | "gone" | "conflict" | "skipped";
 
-/** For a Namespace target, `namespace` is its own name (limits per namespace count it there). */
+/**
+ * For a Namespace target, `namespace` is its own name (limits per namespace count it there).
+ * A resource target (any other kind) carries where it is served; cluster-scoped ones have namespace "".
+ */
 export interface TargetRef {
-  kind: "Pod" | "Namespace";
+  kind: string;
   namespace: string;
   name: string;
   uid: string;
+  resource?: ServedAs;
+}
+
+/** Where a resource target's kind is served, from discovery. */
+export interface ServedAs {
+  group: string;
+  version: string;
+  resource: string;
+  namespaced: boolean;
+}
+
+/** "pod apps/web-1", "namespace preview-1", "deployments.apps apps/web", "clusterroles.rbac.authorization.k8s.io x". */
+export function describeTargetRef(target: Pick<TargetRef, "kind" | "namespace" | "name" | "resource">): string {
+  if (target.resource) {
+    const kind = target.resource.group ? `${target.resource.resource}.${target.resource.group}` : target.resource.resource;
+    return `${kind} ${target.resource.namespaced ? `${target.namespace}/` : ""}${target.name}`;
+  }
+  return target.kind === "Pod" ? `pod ${target.namespace}/${target.name}` : `namespace ${target.name}`;
 }
 
 export interface OwnerKey {

@@ -6,6 +6,8 @@ import type { SafetyFilters } from "../config/schema.ts";
 export interface Verdict {
   holds: boolean;
   reason: string;
+  /** The check could not be made for this object (a CEL runtime error): reported, never acted on. */
+  error?: string;
 }
 
 export interface NodeHealth {

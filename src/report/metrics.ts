@@ -1,11 +1,14 @@
-// Metrics for a batch job: counters for one run, written for node-exporter's textfile collector
-// (atomically) and/or pushed to a Pushgateway with pushAdd. A failed run never erases the time
-// of the last success: pushAdd leaves the gauge it does not send, and the textfile carries the
-// previous value over.
+// Metrics for a batch job, written for node-exporter's textfile collector (atomically) and/or
+// pushed to a Pushgateway with pushAdd. Every value describes the last run, so every metric is a
+// gauge: a counter that starts from zero each run would read as a reset to rate()/increase().
+// Only a successful real sweep sets the time of the last success: a failed run or a dry run
+// never erases it (pushAdd leaves the gauge it does not send; the textfile carries the previous
+// value over).
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { SweepReport } from "./report.ts";
 import type { ImageFinding } from "../images/check.ts";
+import { VERSION } from "../version.ts";
 
 export const LAST_SUCCESS = "kube_sweeper_last_success_timestamp_seconds";
 
@@ -13,6 +16,8 @@ export interface MetricsTargets {
   file?: string | undefined;
   pushgateway?: string | undefined;
   job?: string;
+  /** When the run started (ms): the report's times are whole seconds, the duration is not. */
+  startedAt?: number;
 }
 
 // The image-availability exporter's gauges, same names and labels, so its alerts keep working.
@@ -39,15 +44,17 @@ export async function publishMetrics(report: SweepReport, exitCode: number, targ
   if (!targets.file && !targets.pushgateway) return [];
   // prom-client is CommonJS: bundled, its exports arrive on `default`.
   const loaded = await import("prom-client");
-  const { Registry, Counter, Gauge, Pushgateway } = (loaded as unknown as { default?: typeof loaded }).default ?? loaded;
+  const { Registry, Gauge, Pushgateway } = (loaded as unknown as { default?: typeof loaded }).default ?? loaded;
   const registry = new Registry();
-  const actions = new Counter({ name: "kube_sweeper_actions_total", help: "Actions by policy, action and final status, this run.", labelNames: ["policy", "action", "status"], registers: [registry] });
+  new Gauge({ name: "kube_sweeper_build_info", help: "The running kube-sweeper's version and Node.js version; always 1.", labelNames: ["version", "node_version"], registers: [registry] }).set({ version: VERSION, node_version: process.versions.node }, 1);
+  const actions = new Gauge({ name: "kube_sweeper_last_run_actions", help: "Actions of the last run by policy, action and final status.", labelNames: ["policy", "action", "status"], registers: [registry] });
   for (const a of report.actions) actions.inc({ policy: a.policy, action: a.action, status: a.status });
   const evaluated = new Gauge({ name: "kube_sweeper_evaluated_objects", help: "Objects evaluated in the last run.", labelNames: ["kind"], registers: [registry] });
   evaluated.set({ kind: "pods" }, report.summary.evaluated.pods);
   evaluated.set({ kind: "namespaces" }, report.summary.evaluated.namespaces);
+  if (report.summary.evaluated.resources !== undefined) evaluated.set({ kind: "resources" }, report.summary.evaluated.resources);
   new Gauge({ name: "kube_sweeper_skipped_targets", help: "Targets held back by a protection or a limit in the last run, or found no longer qualifying when read again before the write.", registers: [registry] }).set(report.summary.skipped);
-  const seconds = (Date.parse(report.finishedAt) - Date.parse(report.startedAt)) / 1000;
+  const seconds = targets.startedAt !== undefined ? (Date.now() - targets.startedAt) / 1000 : (Date.parse(report.finishedAt) - Date.parse(report.startedAt)) / 1000;
   new Gauge({ name: "kube_sweeper_run_duration_seconds", help: "Duration of the last run.", registers: [registry] }).set(seconds);
   new Gauge({ name: "kube_sweeper_last_run_timestamp_seconds", help: "When the last run finished.", registers: [registry] }).set(Date.parse(report.finishedAt) / 1000);
   new Gauge({ name: "kube_sweeper_last_exit_code", help: "Exit code of the last run.", registers: [registry] }).set(exitCode);
@@ -63,7 +70,8 @@ export async function publishMetrics(report: SweepReport, exitCode: number, targ
       }
     }
   }
-  const succeeded = exitCode === 0;
+  // A dry run changed nothing: it is not the success an alert on staleness waits for.
+  const succeeded = exitCode === 0 && report.mode !== "dry-run";
   const lastSuccess = new Gauge({ name: LAST_SUCCESS, help: "When a run last completed with exit code 0.", registers: [registry] });
   const problems: string[] = [];
 

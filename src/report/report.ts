@@ -1,7 +1,7 @@
 // The JSON report, exactly the contract's shape, plus the summary counters.
 import { isoSeconds } from "../core/clock.ts";
 import { API_VERSION } from "../config/schema.ts";
-import type { Action, ActionStatus, Skipped } from "../plan/types.ts";
+import type { Action, ActionStatus, ServedAs, Skipped } from "../plan/types.ts";
 
 export type ReportMode = "plan" | "sweep" | "dry-run" | "images";
 
@@ -21,7 +21,7 @@ export interface SweepReport {
   finishedAt: string;
   source: { server: string; version: string };
   summary: {
-    evaluated: { pods: number; namespaces: number };
+    evaluated: { pods: number; namespaces: number; resources?: number };
     planned: number;
     done: number;
     failed: number;
@@ -55,7 +55,7 @@ export interface ReportInput {
   startedAt: number;
   finishedAt: number;
   source: { server: string; version: string };
-  evaluated: { pods: number; namespaces: number };
+  evaluated: { pods: number; namespaces: number; resources?: number };
   actions: Action[];
   skipped: Skipped[];
   abortReason?: string | undefined;
@@ -95,8 +95,15 @@ export function buildReport(input: ReportInput): SweepReport {
   return report;
 }
 
-/** A Namespace target has no namespace of its own in the report. */
-function reportTarget<T extends { kind: string; namespace: string }>(target: T): T {
+/**
+ * A Namespace target has no namespace of its own in the report. A resource target says its
+ * apiVersion (kinds of different groups share names); a cluster-scoped one has no namespace.
+ */
+function reportTarget<T extends { kind: string; namespace: string; resource?: ServedAs }>(target: T): T {
+  if (target.resource) {
+    const { resource: served, namespace, ...rest } = target;
+    return { ...rest, apiVersion: served.group ? `${served.group}/${served.version}` : served.version, ...(served.namespaced ? { namespace } : {}) } as unknown as T;
+  }
   if (target.kind !== "Namespace") return target;
   const { namespace: _own, ...rest } = target;
   return rest as T;
@@ -105,7 +112,7 @@ function reportTarget<T extends { kind: string; namespace: string }>(target: T):
 export function summaryLine(report: SweepReport): string {
   const s = report.summary;
   return (
-    `evaluated ${s.evaluated.pods} pods in ${s.evaluated.namespaces} namespaces; ` +
+    `evaluated ${s.evaluated.pods} pods in ${s.evaluated.namespaces} namespaces${s.evaluated.resources !== undefined ? ` and ${s.evaluated.resources} objects of resource policies` : ""}; ` +
     `planned ${s.planned}, done ${s.done}, failed ${s.failed}, blocked ${s.blocked}, gone ${s.gone}, conflict ${s.conflict}, skipped ${s.skipped}`
   );
 }

@@ -118,3 +118,32 @@ test("documents mode: several documents, each ending with its skeleton and shape
     ]);
   }
 });
+
+test("the list metadata (the continue token) is handed out once read, before the first item, for any chunking", () => {
+  fc.assert(
+    fc.property(fc.dictionary(nasty, value, { maxKeys: 3 }), fc.array(fc.dictionary(nasty, value, { maxKeys: 3 }), { minLength: 1, maxLength: 4 }), fc.boolean(), fc.array(fc.nat(), { maxLength: 12 }), (extra, items, pretty, cuts) => {
+      const metadata = { ...extra, resourceVersion: "7", continue: 'tok"en\\{[' };
+      const bytes = Buffer.from(JSON.stringify({ kind: "PodList", metadata, items }, null, pretty ? 2 : undefined));
+      const splitter = new ListSplitter();
+      let seenBeforeFirstItem: unknown;
+      let from = 0;
+      for (const cut of [...[...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b), bytes.length]) {
+        const out = splitter.push(bytes.subarray(from, cut));
+        from = cut;
+        // Reported no later than the push that completes the first item.
+        if (out.length > 0 && seenBeforeFirstItem === undefined) seenBeforeFirstItem = splitter.metadata ?? null;
+      }
+      assert.deepEqual(seenBeforeFirstItem, JSON.parse(JSON.stringify(metadata)));
+      splitter.end();
+    }),
+  );
+  // Not yet whole: nothing reported; metadata that is not an object is never reported early.
+  const splitter = new ListSplitter();
+  splitter.push(Buffer.from('{"kind":"PodList","metadata":{"continue":"ab'));
+  assert.equal(splitter.metadata, undefined);
+  splitter.push(Buffer.from('c"},"items":['));
+  assert.deepEqual(splitter.metadata, { continue: "abc" });
+  const odd = new ListSplitter();
+  odd.push(Buffer.from('{"kind":"PodList","metadata":["x"],"items":[{"metadata":{"continue":"no"}}]}'));
+  assert.equal(odd.metadata, undefined);
+});

@@ -6,6 +6,7 @@ import http from "node:http";
 import { createHmac } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
+import { setTimeout as sleep } from "node:timers/promises";
 import { createDeployment, createStatefulSet, freshNamespace, HttpError, runningPods, setPodStatus, terminatedState, useCluster, waitFor } from "./harness.ts";
 import { runCli, writeConfig } from "../helpers/cli.ts";
 import { parseReport } from "../helpers/report-shape.ts";
@@ -74,9 +75,9 @@ test("podsSucceeded (the README's preview example): nothing while the e2e Job ru
   assert.deepEqual(half.actions, []);
   await setPodStatus(kube, ns, pods[1]!.metadata!.name!, { phase: "Succeeded", ready: false, state: terminatedState(0) });
 
-  // A sweep refuses a pinned clock (--now): the example's 1m initial delay is waited out instead.
+  // A real sweep takes no pinned clock (--now is for dry runs): wait out the example's 1m delay.
   const created = Date.parse((await namespace(ns))!.metadata!.creationTimestamp!);
-  await new Promise((resolve) => setTimeout(resolve, Math.max(0, created + 62_000 - Date.now())));
+  await sleep(Math.max(0, created + 61_000 - Date.now()));
   const sweep = await cli(["sweep", "-o", "json", "-c", config, "-n", ns]);
   assert.equal(sweep.code, 0, sweep.stderr);
   const report = parseReport(sweep.stdout);

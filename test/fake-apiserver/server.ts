@@ -12,7 +12,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { mkdtempSync } from "node:fs";
-import type { Namespace, Node, Pod } from "../../src/core/k8s.ts";
+import type { KubeObject, Namespace, Node, Pod } from "../../src/core/k8s.ts";
 import { matchesSelector, parseSelector } from "../../src/core/selector.ts";
 import { testCertificate } from "../helpers/tls.ts";
 import { WebSocketServer } from "ws";
@@ -39,6 +39,8 @@ export interface RecordedRequest {
   query: URLSearchParams;
   body: unknown;
   at: number;
+  /** When its answer was finished (the last byte handed to the socket) or the connection closed. */
+  doneAt?: number;
 }
 
 export interface FakeOptions {
@@ -49,6 +51,11 @@ export interface FakeOptions {
   tls?: { key: string; cert: string };
   /** Milliseconds to wait before answering a request (a slow server), after authenticating it. */
   delayMs?: (req: RecordedRequest) => number;
+  /**
+   * A list page's 200 body is written in four pieces this many ms apart (the real server streams
+   * a large list as it encodes it): its metadata, continue token included, comes first.
+   */
+  listPaceMs?: number;
   pods?: Pod[];
   nodes?: Node[];
   namespaces?: Namespace[];
@@ -75,7 +82,53 @@ export interface FakeOptions {
   refuseExec?: { code: number; message: string };
   /** What the pod proxy answers (status code); default 200 and the container named by port stops. */
   proxy?: (call: { namespace: string; pod: string; port: string; path: string; method: string }) => number;
+  /** Objects of any other served kind (Deployments, ConfigMaps, custom resources...), by apiVersion and kind. */
+  objects?: KubeObject[];
+  /** Custom resources served besides the built-in kinds (as a CRD would make them). */
+  customResources?: ServedResource[];
+  /** Group versions whose discovery document answers 503 (an aggregated API whose backend is down). */
+  unavailableGroupVersions?: string[];
 }
+
+export interface ServedResource {
+  group: string;
+  version: string;
+  resource: string;
+  kind: string;
+  namespaced: boolean;
+  verbs?: string[];
+  shortNames?: string[];
+}
+
+const ALL_VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
+
+// What discovery serves, as a v1.30 server does (abridged): group, version, resource, kind, namespaced.
+const BUILT_IN: ServedResource[] = [
+  { group: "", version: "v1", resource: "pods", kind: "Pod", namespaced: true, shortNames: ["po"] },
+  { group: "", version: "v1", resource: "pods/eviction", kind: "Eviction", namespaced: true, verbs: ["create"] },
+  { group: "", version: "v1", resource: "pods/exec", kind: "PodExecOptions", namespaced: true, verbs: ["create", "get"] },
+  { group: "", version: "v1", resource: "namespaces", kind: "Namespace", namespaced: false, shortNames: ["ns"] },
+  { group: "", version: "v1", resource: "nodes", kind: "Node", namespaced: false, shortNames: ["no"] },
+  { group: "", version: "v1", resource: "configmaps", kind: "ConfigMap", namespaced: true, shortNames: ["cm"] },
+  { group: "", version: "v1", resource: "secrets", kind: "Secret", namespaced: true },
+  { group: "", version: "v1", resource: "persistentvolumeclaims", kind: "PersistentVolumeClaim", namespaced: true, shortNames: ["pvc"] },
+  { group: "", version: "v1", resource: "serviceaccounts", kind: "ServiceAccount", namespaced: true, shortNames: ["sa"] },
+  { group: "", version: "v1", resource: "events", kind: "Event", namespaced: true, shortNames: ["ev"] },
+  { group: "", version: "v1", resource: "componentstatuses", kind: "ComponentStatus", namespaced: false, verbs: ["get", "list"] },
+  { group: "", version: "v1", resource: "bindings", kind: "Binding", namespaced: true, verbs: ["create"] },
+  { group: "apps", version: "v1", resource: "deployments", kind: "Deployment", namespaced: true, shortNames: ["deploy"] },
+  { group: "apps", version: "v1", resource: "deployments/scale", kind: "Scale", namespaced: true, verbs: ["get", "patch", "update"] },
+  { group: "apps", version: "v1", resource: "replicasets", kind: "ReplicaSet", namespaced: true, shortNames: ["rs"] },
+  { group: "apps", version: "v1", resource: "statefulsets", kind: "StatefulSet", namespaced: true, shortNames: ["sts"] },
+  { group: "apps", version: "v1", resource: "daemonsets", kind: "DaemonSet", namespaced: true, shortNames: ["ds"] },
+  { group: "batch", version: "v1", resource: "jobs", kind: "Job", namespaced: true },
+  { group: "batch", version: "v1", resource: "cronjobs", kind: "CronJob", namespaced: true, shortNames: ["cj"] },
+  { group: "events.k8s.io", version: "v1", resource: "events", kind: "Event", namespaced: true, shortNames: ["ev"] },
+  { group: "coordination.k8s.io", version: "v1", resource: "leases", kind: "Lease", namespaced: true },
+  { group: "rbac.authorization.k8s.io", version: "v1", resource: "clusterroles", kind: "ClusterRole", namespaced: false },
+  { group: "apiextensions.k8s.io", version: "v1", resource: "customresourcedefinitions", kind: "CustomResourceDefinition", namespaced: false, shortNames: ["crd"] },
+  { group: "authorization.k8s.io", version: "v1", resource: "selfsubjectaccessreviews", kind: "SelfSubjectAccessReview", namespaced: false, verbs: ["create"] },
+];
 
 export interface Workload {
   kind: "Deployment" | "StatefulSet";
@@ -91,6 +144,8 @@ export interface FakeApiServer {
   namespaces: Map<string, Namespace>;
   /** By "Kind/namespace/name". */
   workloads: Map<string, Workload>;
+  /** Objects of other kinds, keyed "group/resource/namespace/name" ("" group for core, "" namespace if cluster-scoped). */
+  objects: Map<string, KubeObject>;
   leases: Map<string, { metadata: { name: string; namespace: string; resourceVersion: string }; spec: Record<string, unknown> }>;
   events: { namespace: string; body: Record<string, unknown> }[];
   requests: RecordedRequest[];
@@ -124,6 +179,84 @@ export async function startFakeApiServer(options: FakeOptions = {}): Promise<Fak
   const events: FakeApiServer["events"] = [];
   let resourceVersion = 1000;
   const tmp = mkdtempSync(join(tmpdir(), "ks-fake-"));
+  const served = [...BUILT_IN, ...(options.customResources ?? [])].map((r) => ({ ...r, verbs: r.verbs ?? ALL_VERBS }));
+  const builtIn = (r: ServedResource) => BUILT_IN.includes(r as never) || BUILT_IN.some((b) => b.group === r.group && b.resource === r.resource);
+  const objectKey = (group: string, resource: string, ns: string, name: string) => `${group}/${resource}/${ns}/${name}`;
+  const objects = new Map<string, KubeObject>();
+  for (const o of options.objects ?? []) {
+    const group = o.apiVersion?.includes("/") ? o.apiVersion.split("/")[0]! : "";
+    const r = served.find((s) => s.group === group && s.kind === o.kind && !s.resource.includes("/"));
+    if (!r) throw new Error(`fake: no served kind for ${o.apiVersion} ${o.kind}`);
+    const copy = structuredClone(o);
+    copy.metadata = { resourceVersion: String(++resourceVersion), ...copy.metadata };
+    objects.set(objectKey(group, r.resource, r.namespaced ? (o.metadata?.namespace ?? "") : "", o.metadata?.name ?? ""), copy);
+  }
+
+  // Discovery, as the API server answers it: /api, /apis, and one APIResourceList per group version.
+  const discovery = (r: RecordedRequest, res: http.ServerResponse, parts: string[]): boolean => {
+    if (r.method !== "GET") return false;
+    if (r.path === "/api") return (json(res, 200, { kind: "APIVersions", versions: ["v1"] }), true);
+    const groupVersions = [...new Set(served.filter((s) => s.group).map((s) => `${s.group}/${s.version}`))];
+    if (r.path === "/apis") {
+      const groups = [...new Set(served.filter((s) => s.group).map((s) => s.group))].map((name) => {
+        const versions = [...new Set(served.filter((s) => s.group === name).map((s) => s.version))].map((version) => ({ groupVersion: `${name}/${version}`, version }));
+        return { name, versions, preferredVersion: versions[0] };
+      });
+      return (json(res, 200, { kind: "APIGroupList", apiVersion: "v1", groups }), true);
+    }
+    const gv = parts[0] === "api" && parts.length === 2 ? parts[1]! : parts[0] === "apis" && parts.length === 3 ? `${parts[1]}/${parts[2]}` : undefined;
+    if (gv === undefined || (gv !== "v1" && !groupVersions.includes(gv))) return false;
+    if (options.unavailableGroupVersions?.includes(gv)) return (status(res, 503, "ServiceUnavailable", "the server is currently unable to handle the request"), true);
+    const resources = served
+      .filter((s) => (s.group ? `${s.group}/${s.version}` : s.version) === gv)
+      .map((s) => ({ name: s.resource, singularName: s.resource.includes("/") ? "" : s.kind.toLowerCase(), namespaced: s.namespaced, kind: s.kind, verbs: s.verbs, ...(s.shortNames ? { shortNames: s.shortNames } : {}) }));
+    return (json(res, 200, { kind: "APIResourceList", apiVersion: "v1", groupVersion: gv, resources }), true);
+  };
+
+  // Lists and deletes of any other served kind, at /api/v1/... or /apis/{group}/{version}/...
+  const generic = (r: RecordedRequest, res: http.ServerResponse, parts: string[], dryRun: boolean): boolean => {
+    const [group, version, rest] = parts[0] === "api" ? ["", parts[1], parts.slice(2)] : parts[0] === "apis" ? [parts[1]!, parts[2], parts.slice(3)] : [undefined, undefined, []];
+    if (group === undefined || !version) return false;
+    const namespaced = rest[0] === "namespaces" && rest.length >= 3;
+    const [ns, resource, name] = namespaced ? [decodeURIComponent(rest[1]!), rest[2]!, rest[3] ? decodeURIComponent(rest[3]) : undefined] : [undefined, rest[0], rest[1] ? decodeURIComponent(rest[1]) : undefined];
+    const kind = served.find((s) => s.group === group && s.version === version && s.resource === resource);
+    if (!kind || rest.length > (namespaced ? 4 : 2) || (namespaced && !kind.namespaced)) return false;
+    const prefix = `${group}/${resource}/`;
+    if (r.method === "GET" && name === undefined) {
+      if (forbidden("list", resource!)) return (status(res, 403, "Forbidden", rbacMessage("list", resource!, ns), { kind: resource }), true);
+      const items = [...objects.entries()]
+        .filter(([k]) => k.startsWith(prefix) && (ns === undefined || k.startsWith(`${prefix}${ns}/`)))
+        .sort(([a], [b]) => a.localeCompare(b))
+        // Typed lists of built-in kinds carry no kind and apiVersion per item; custom resources do.
+        .map(([, o]) => (builtIn(kind) ? { ...o, kind: undefined, apiVersion: undefined } : o));
+      return (list(res, `${kind.kind}List`, items, r.query), true);
+    }
+    if (r.method === "GET" && name !== undefined) {
+      if (forbidden("get", resource!)) return (status(res, 403, "Forbidden", rbacMessage("get", resource!, ns), { name, kind: resource }), true);
+      const stored = objects.get(objectKey(group, resource!, ns ?? "", name));
+      const plural = group ? `${resource}.${group}` : resource;
+      if (!stored) return (status(res, 404, "NotFound", `${plural} "${name}" not found`, { name, kind: resource }), true);
+      return (json(res, 200, { apiVersion: kind.version && group ? `${group}/${kind.version}` : "v1", kind: kind.kind, ...stored }), true);
+    }
+    if (r.method === "DELETE" && name !== undefined) {
+      if (forbidden("delete", resource!)) return (status(res, 403, "Forbidden", rbacMessage("delete", resource!, ns), { name, kind: resource }), true);
+      const k = objectKey(group, resource!, ns ?? "", name);
+      const stored = objects.get(k);
+      const plural = group ? `${resource}.${group}` : resource;
+      if (!stored) return (status(res, 404, "NotFound", `${plural} "${name}" not found`, { name, kind: resource }), true);
+      const pre = (r.body as { preconditions?: { uid?: string; resourceVersion?: string } } | undefined)?.preconditions;
+      if (pre?.uid && pre.uid !== stored.metadata?.uid) {
+        return (status(res, 409, "Conflict", `Operation cannot be fulfilled on ${plural} "${name}": the UID in the precondition (${pre.uid}) does not match the UID in record (${stored.metadata?.uid}). The object might have been deleted and then recreated`, { name, kind: resource }), true);
+      }
+      if (pre?.resourceVersion && pre.resourceVersion !== stored.metadata?.resourceVersion) {
+        return (status(res, 409, "Conflict", `Operation cannot be fulfilled on ${plural} "${name}": the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion in record (${stored.metadata?.resourceVersion}). The object might have been modified`, { name, kind: resource }), true);
+      }
+      if (!dryRun) objects.delete(k);
+      return (json(res, 200, { kind: "Status", apiVersion: "v1", status: "Success", details: { name, kind: resource, uid: stored.metadata?.uid } }), true);
+    }
+    return false;
+  };
+
   let kubeconfigs = 0;
 
   const forbidden = (verb: Forbid["verb"], resource: string) => options.forbid?.some((f) => f.verb === verb && f.resource === resource);
@@ -144,9 +277,17 @@ export async function startFakeApiServer(options: FakeOptions = {}): Promise<Fak
     const next = limit > 0 && offset + limit < items.length ? Buffer.from(JSON.stringify({ offset: offset + limit })).toString("base64") : undefined;
     const body = { kind, apiVersion: "v1", metadata: { resourceVersion: String(resourceVersion), ...(next ? { continue: next, remainingItemCount: items.length - offset - limit } : {}) }, items: page };
     const replaced = options.listAnswer?.({ path, kind, page: limit > 0 ? Math.floor(offset / limit) : 0, body });
-    if (replaced === undefined) return json(res, 200, body);
+    const text = replaced === undefined ? JSON.stringify(body) : typeof replaced === "string" ? replaced : JSON.stringify(replaced);
     res.writeHead(200, { "Content-Type": "application/json" });
-    res.end(typeof replaced === "string" ? replaced : JSON.stringify(replaced));
+    if (!options.listPaceMs) return res.end(text);
+    const piece = Math.ceil(text.length / 4);
+    const write = (from: number) => {
+      if (res.destroyed) return;
+      if (from + piece >= text.length) return res.end(text.slice(from));
+      res.write(text.slice(from, from + piece));
+      setTimeout(() => write(from + piece), options.listPaceMs);
+    };
+    write(0);
   };
 
   const podFilter = (query: URLSearchParams, namespace?: string) => {
@@ -249,6 +390,14 @@ export async function startFakeApiServer(options: FakeOptions = {}): Promise<Fak
     return json(res, 200, patched.value);
   };
 
+  const workloadRequest = (r: RecordedRequest, rest: string[]) => {
+    const ns = rest[0] === "namespaces" ? decodeURIComponent(rest[1] ?? "") : undefined;
+    const [plural, name] = ns === undefined ? rest : rest.slice(2);
+    const kind = plural === "deployments" ? "Deployment" : plural === "statefulsets" ? "StatefulSet" : undefined;
+    if (!kind || r.method === "DELETE") return false;
+    return name === undefined || workloads.has(`${kind}/${ns}/${decodeURIComponent(name)}`);
+  };
+
   const workloadRoute = (r: RecordedRequest, res: http.ServerResponse, rest: string[], dryRun: boolean) => {
     const ns = rest[0] === "namespaces" ? decodeURIComponent(rest[1]!) : undefined;
     const [plural, name, sub] = ns === undefined ? rest : rest.slice(2);
@@ -257,7 +406,8 @@ export async function startFakeApiServer(options: FakeOptions = {}): Promise<Fak
     if (!name && r.method === "GET") {
       if (forbidden("list", plural!)) return status(res, 403, "Forbidden", rbacMessage("list", plural!, ns), { kind: plural });
       const items = [...workloads.values()].filter((w) => w.kind === kind && (ns === undefined || w.metadata.namespace === ns));
-      return list(res, `${kind}List`, items, r.query);
+      const others = [...objects.entries()].filter(([k]) => k.startsWith(`apps/${plural}/${ns === undefined ? "" : `${ns}/`}`)).map(([, o]) => o);
+      return list(res, `${kind}List`, [...items, ...others] as never[], r.query);
     }
     const id = `${kind}/${ns}/${name}`;
     const stored = workloads.get(id);
@@ -305,6 +455,7 @@ export async function startFakeApiServer(options: FakeOptions = {}): Promise<Fak
       }
       const recorded: RecordedRequest = { method: req.method ?? "GET", contentType: req.headers["content-type"], path: url.pathname, query: url.searchParams, body, at: Date.now() };
       requests.push(recorded);
+      res.once("close", () => (recorded.doneAt = Date.now()));
       if (!authorized(req.headers.authorization)) return status(res, 401, "Unauthorized", "Unauthorized");
       const answer = () => {
         if (options.intercept?.(recorded, res)) return;
@@ -339,7 +490,8 @@ export async function startFakeApiServer(options: FakeOptions = {}): Promise<Fak
     }
     if (parts[0] === "api" && parts[2] === "namespaces" && parts.length === 4) return namespaceObject(r, res, decodeURIComponent(parts[3]!), dryRun);
     // /apis/apps/v1[/namespaces/{ns}]/{deployments|statefulsets}[/{name}[/scale]]
-    if (parts[0] === "apis" && parts[1] === "apps" && parts[2] === "v1") return workloadRoute(r, res, parts.slice(3), dryRun);
+    // (Other apps/v1 kinds, deletes, and Deployments given as `objects` are served by the generic store below.)
+    if (parts[0] === "apis" && parts[1] === "apps" && parts[2] === "v1" && workloadRequest(r, parts.slice(3))) return workloadRoute(r, res, parts.slice(3), dryRun);
     if (r.method === "GET" && r.path === "/api/v1/namespaces") {
       if (forbidden("list", "namespaces")) return status(res, 403, "Forbidden", rbacMessage("list", "namespaces"), { kind: "namespaces" });
       return list(res, "NamespaceList", [...namespaces.values()], r.query, r.path);
@@ -392,6 +544,7 @@ export async function startFakeApiServer(options: FakeOptions = {}): Promise<Fak
         return json(res, 200, lease);
       }
     }
+    if (discovery(r, res, parts)) return;
     // /api/v1/namespaces/{ns}/pods/{name}:{port}/proxy/{path}
     if (parts[0] === "api" && parts[2] === "namespaces" && parts[4] === "pods" && parts[6] === "proxy") {
       const ns = decodeURIComponent(parts[3]!);
@@ -432,6 +585,7 @@ export async function startFakeApiServer(options: FakeOptions = {}): Promise<Fak
         return evict(res, ns, name, body(r) as EvictionBody, dryRun);
       }
     }
+    if (generic(r, res, parts, dryRun)) return;
     status(res, 404, "NotFound", "the server could not find the requested resource");
   };
 
@@ -502,6 +656,7 @@ export async function startFakeApiServer(options: FakeOptions = {}): Promise<Fak
   return {
     url,
     pods,
+    objects,
     nodes,
     namespaces,
     workloads,

@@ -3,8 +3,10 @@ import * as z from "zod";
 
 const podTarget = z.strictObject({ kind: z.literal("Pod"), namespace: z.string().min(1), name: z.string().min(1), uid: z.string().min(1) });
 const namespaceTarget = z.strictObject({ kind: z.literal("Namespace"), name: z.string().min(1), uid: z.string().min(1) });
-const target = z.union([podTarget, namespaceTarget]);
-const skippedTarget = z.union([podTarget.omit({ uid: true }), namespaceTarget.omit({ uid: true })]);
+// Any other kind is a resource target: its apiVersion, and a namespace unless cluster-scoped.
+const resourceTarget = z.strictObject({ kind: z.string().min(1).refine((k) => k !== "Pod" && k !== "Namespace"), apiVersion: z.string().min(1), namespace: z.string().min(1).optional(), name: z.string().min(1), uid: z.string().min(1) });
+const target = z.union([podTarget, namespaceTarget, resourceTarget]);
+const skippedTarget = z.union([podTarget.omit({ uid: true }), namespaceTarget.omit({ uid: true }), resourceTarget.omit({ uid: true })]);
 
 export const reportShape = z.object({
   apiVersion: z.literal("kube-sweeper.io/v1alpha1"),
@@ -14,7 +16,7 @@ export const reportShape = z.object({
   finishedAt: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/),
   source: z.strictObject({ server: z.string(), version: z.string() }),
   summary: z.object({
-    evaluated: z.object({ pods: z.number().int(), namespaces: z.number().int() }),
+    evaluated: z.object({ pods: z.number().int(), namespaces: z.number().int(), resources: z.number().int().optional() }),
     planned: z.number().int(),
     done: z.number().int(),
     failed: z.number().int(),
@@ -25,7 +27,7 @@ export const reportShape = z.object({
   actions: z.array(
     z.strictObject({
       policy: z.string(),
-      action: z.enum(["delete", "evict", "terminate", "deleteNamespace", "scaleDown", "webhook"]),
+      action: z.enum(["delete", "evict", "terminate", "deleteNamespace", "scaleDown", "webhook", "deleteResource"]),
       target,
       reasons: z.array(z.string()),
       // Only for a delete with an explicit grace period (0: forced).

@@ -1,6 +1,7 @@
-// No Docker engine runs here, so the image is checked two ways: the Dockerfile's structure, and
-// the built CLI run exactly as the image's entrypoint would run it (only dist/ and package.json,
-// no node_modules), including a sweep through the Kubernetes client and SIGTERM.
+// The fast tier's checks of the image: the Dockerfile's structure, and the built CLI run exactly
+// as the image's entrypoint runs it (only dist/ and package.json, no node_modules), including a
+// sweep through the Kubernetes client and SIGTERM. The image itself is built and run against a
+// real control plane by the image tier (test/image/build-and-run.sh, test/image/image.e2e.ts).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -21,20 +22,23 @@ test("Dockerfile: multi-stage, every base image pinned to a version (no latest, 
   assert.ok(froms.length >= 2, "multi-stage");
   for (const from of froms) {
     const image = from.split(/\s+/)[1]!;
+    if (image === "scratch") continue;
     assert.match(image, /:(\d+\.\d+\.\d+)[-\w.]*$|@sha256:[0-9a-f]{64}$/, `${image} is not pinned`);
     assert.doesNotMatch(image, /:latest$/);
   }
 });
 
-test("Dockerfile: the runtime stage runs as a numeric non-root user, with an exec-form entrypoint and only dist/", () => {
+test("Dockerfile: the runtime stage is FROM scratch (distroless-style), runs as a numeric non-root user, with an exec-form entrypoint, and copies only the assembled root and dist/", () => {
   const runtime = stages.at(-1)!;
+  assert.match(runtime, /^scratch\n/);
   const user = /^USER\s+(\S+)/m.exec(runtime)?.[1];
   assert.match(user ?? "", /^[1-9]\d*(:\d+)?$/, `USER ${user}`);
   const entrypoint = /^ENTRYPOINT\s+(.+)$/m.exec(runtime)?.[1] ?? "";
-  assert.deepEqual(JSON.parse(entrypoint), ["node", "/app/dist/main.mjs"]);
+  assert.deepEqual(JSON.parse(entrypoint), ["/usr/local/bin/node", "/app/dist/main.mjs"]);
   const copies = runtime.split("\n").filter((l) => l.startsWith("COPY "));
-  assert.deepEqual(copies.map((c) => c.split(/\s+/).at(-2)), ["/src/package.json", "/src/dist"]);
-  assert.doesNotMatch(runtime, /node_modules|npm install|npm ci|RUN /, "the runtime stage installs nothing");
+  assert.deepEqual(copies.map((c) => c.split(/\s+/).at(-2)), ["/rootfs/", "/src/package.json", "/src/dist"]);
+  assert.doesNotMatch(runtime, /node_modules|npm install|npm ci|^RUN /m, "the runtime stage installs nothing");
+  assert.match(runtime, /^ENV .*HOME=\//m, "HOME set: os.homedir() throws without one");
 });
 
 test("Dockerfile and .dockerignore: no secrets baked in", () => {
@@ -95,7 +99,7 @@ test("the entrypoint without node_modules: --version, plan over a snapshot, and 
       child.on("close", () => clearInterval(poll));
     });
     assert.equal(interrupted.code, 4, interrupted.stderr);
-    assert.match(interrupted.stdout, /"interrupted": "SIGTERM received"/);
+    assert.equal((JSON.parse(interrupted.stdout) as { interrupted?: string }).interrupted, "SIGTERM received");
     assert.equal(server.pods.size, 1);
   } finally {
     await server.close();

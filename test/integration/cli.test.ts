@@ -211,9 +211,10 @@ test("sweep --dry-run (client) sends no write; the table says DRY-RUN first and 
     assert.equal(writes(s).length, 0);
     const lines = result.stdout.trim().split("\n");
     assert.match(lines[0]!, /^DRY-RUN \(client\)/);
-    const rows = lines.filter((l) => l.includes("apps/"));
+    const rows = lines.filter((l) => l.includes("pod/apps/"));
     assert.equal(rows.length, 3);
-    assert.ok(rows.every((r) => r.includes("DRY-RUN would-do")), rows.join("\n"));
+    // The STATUS column (the first word of the row) carries the dry run on every row.
+    assert.ok(rows.every((r) => r.split(/\s+/)[0] === "DRY-RUN:would-do"), rows.join("\n"));
   }));
 
 test("blast radius: more targets than abortIfMoreThan.count -> exit 3 and no write", () =>
@@ -509,6 +510,9 @@ test("--metrics-file: the bundled CLI writes the run's metrics atomically", () =
     const result = await runCli(["sweep", "-o", "json", "-c", CONFIG, "--kubeconfig", s.kubeconfig(), "--metrics-file", file]);
     assert.equal(result.code, 0, result.stderr);
     const text = readFileSync(file, "utf8");
-    assert.match(text, /^kube_sweeper_actions_total\{policy="crash-looping",action="delete",status="done"\} 2$/m);
+    assert.match(text, /^kube_sweeper_last_run_actions\{policy="crash-looping",action="delete",status="done"\} 2$/m);
     assert.match(text, /^kube_sweeper_last_exit_code 0$/m);
+    // The bundled CLI knows its version (from package.json) for build_info.
+    const version = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version as string;
+    assert.match(text, new RegExp(`^kube_sweeper_build_info\\{version="${version.replaceAll(".", "\\.")}",node_version="[\\d.]+"\\} 1$`, "m"));
   }));

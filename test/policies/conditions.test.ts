@@ -5,6 +5,13 @@ import { podConditions } from "../../src/policies/pods/conditions/index.ts";
 import { nodeHealth, type EvaluationContext } from "../../src/policies/verdict.ts";
 import { buildNode, buildPod, hours, minutes, T0, terminated, waiting, iso } from "../fixtures/builders.ts";
 import type { Pod } from "../../src/core/k8s.ts";
+import { compileCel } from "../../src/core/cel.ts";
+
+const celProgram = (source: string) => {
+  const compiled = compileCel(source);
+  if (!compiled.ok) throw new Error(compiled.message);
+  return compiled.program;
+};
 
 const SECOND = 1000;
 const ctx = (extra: Partial<EvaluationContext> = {}): EvaluationContext => ({ now: T0, nodes: undefined, namespaces: undefined, ...extra });
@@ -62,6 +69,8 @@ const cases: Case[] = [
 
   { name: "terminatingFor: deleted exactly 5m ago holds", holds: true, run: () => podConditions.terminatingFor(buildPod({ name: "w-1" }, (p) => (p.metadata!.deletionTimestamp = iso(T0 - minutes(5)))), minutes(5), ctx()), reason: /terminating for 5m >= 5m/ },
   { name: "terminatingFor: one second under 5m does not hold", holds: false, run: () => podConditions.terminatingFor(buildPod({ name: "w-1" }, (p) => (p.metadata!.deletionTimestamp = iso(T0 - minutes(5) + SECOND))), minutes(5), ctx()), reason: /4m59s < 5m/ },
+  { name: "cel: age >= 2h exactly at 2h holds", holds: true, run: () => podConditions.cel(buildPod({ name: "w-1", age: hours(2) }), celProgram('age >= duration("2h")'), ctx()), reason: /is true/ },
+  { name: "cel: age >= 2h one second under does not hold", holds: false, run: () => podConditions.cel(buildPod({ name: "w-1", age: hours(2) - SECOND }), celProgram('age >= duration("2h")'), ctx()), reason: /is false/ },
 
   { name: "nodeUnhealthyFor: NotReady exactly 5m holds", holds: true, run: () => podConditions.nodeUnhealthyFor(buildPod({ name: "w-1", node: "n1" }), minutes(5), ctx({ nodes: nodes(buildNode("n1", "False", minutes(5))) })), reason: /Ready=False for 5m >= 5m/ },
   { name: "nodeUnhealthyFor: Unknown one second under 5m does not hold", holds: false, run: () => podConditions.nodeUnhealthyFor(buildPod({ name: "w-1", node: "n1" }), minutes(5), ctx({ nodes: nodes(buildNode("n1", "Unknown", minutes(5) - SECOND)) })) },

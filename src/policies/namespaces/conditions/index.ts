@@ -4,7 +4,8 @@ import type { NamespaceCheck } from "../context.ts";
 import { ttl } from "./ttl.ts";
 import { expires } from "./expires.ts";
 import { podsSucceeded } from "./pods-succeeded.ts";
+import { cel } from "./cel.ts";
 
 type Registry = { [K in keyof NamespaceConditions]-?: NamespaceCheck<NonNullable<NamespaceConditions[K]>> };
 
-export const namespaceConditions: Registry = { ttl, expires, podsSucceeded };
+export const namespaceConditions: Registry = { ttl, expires, podsSucceeded, cel };

@@ -9,6 +9,7 @@ import { olderThan, lifetimeOver } from "./age.ts";
 import { unreadyFor } from "./unready-for.ts";
 import { nodeUnhealthyFor } from "./node-unhealthy-for.ts";
 import { terminatingFor } from "./terminating-for.ts";
+import { cel } from "./cel.ts";
 
 type ConditionRegistry = { [K in keyof PodConditions]-?: PodCheck<NonNullable<PodConditions[K]>> };
 
@@ -22,4 +23,5 @@ export const podConditions: ConditionRegistry = {
   unreadyFor,
   nodeUnhealthyFor,
   terminatingFor,
+  cel,
 };
