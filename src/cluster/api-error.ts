@@ -27,6 +27,8 @@ export function isDisruptionBudget(error: ApiError): boolean {
 
 /** The reason of an ApiError for a 200 answer to a list that is not a list of objects. */
 export const MALFORMED_LIST = "MalformedList";
+/** The reason of an ApiError for a 200 answer to a single GET that is not the object asked for. */
+export const MALFORMED_OBJECT = "MalformedObject";
 
 // Certificate problems do not go away on retry.
 const TLS_FAILURE = /certificate|self[- ]signed|CERT_|ERR_TLS|UNABLE_TO_VERIFY/i;
@@ -35,7 +37,7 @@ const TLS_FAILURE = /certificate|self[- ]signed|CERT_|ERR_TLS|UNABLE_TO_VERIFY/i
 export function transient(error: unknown): Transient {
   const e = toApiError(error);
   // A proxy or an overloaded server answering junk: read again, as after any failed read.
-  if (e.reason === MALFORMED_LIST) return { retryable: true };
+  if (e.reason === MALFORMED_LIST || e.reason === MALFORMED_OBJECT) return { retryable: true };
   if (e.code === 0) return { retryable: !TLS_FAILURE.test(e.message) && e.reason !== "BadResponse" };
   if (e.code === 429) return { retryable: !isDisruptionBudget(e), retryAfterMs: e.retryAfterMs };
   if (e.code >= 500 && e.code !== 501) return { retryable: true, retryAfterMs: e.retryAfterMs };

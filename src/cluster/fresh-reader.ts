@@ -2,7 +2,7 @@
 // start of the run may be minutes old in a paced sweep. 404 is an answer ("not there"), not an error.
 import type { KubeObject, Namespace, Node, Pod } from "../core/k8s.ts";
 import { ApiError } from "./api-error.ts";
-import type { JsonClient } from "./http.ts";
+import type { ExpectedObject, JsonClient } from "./http.ts";
 import { listAll } from "./live.ts";
 
 export interface FreshReader {
@@ -17,10 +17,10 @@ export interface FreshReader {
 
 const segment = encodeURIComponent;
 
-/** Throws ApiError for anything but 200 and 404. */
-export async function getIfExists<T>(client: JsonClient, path: string): Promise<T | undefined> {
+/** Throws ApiError for anything but 200 and 404, and for a 200 that is not the object asked for. */
+export async function getIfExists<T>(client: JsonClient, path: string, expect?: ExpectedObject): Promise<T | undefined> {
   try {
-    return await client.getJson<T>(path);
+    return await client.getJson<T>(path, expect);
   } catch (error) {
     if (error instanceof ApiError && error.code === 404) return undefined;
     throw error;
@@ -33,23 +33,23 @@ export async function getIfExists<T>(client: JsonClient, path: string): Promise<
  * and answers at most one round trip earlier than a new one would. Nothing is kept once it is
  * answered, so a later write reads again.
  */
-function joinInFlight<T>(read: (path: string) => Promise<T>): (path: string) => Promise<T> {
+function joinInFlight<T>(read: (path: string, expect: ExpectedObject) => Promise<T>): (path: string, expect: ExpectedObject) => Promise<T> {
   const inFlight = new Map<string, Promise<T>>();
-  return (path) => {
+  return (path, expect) => {
     const pending = inFlight.get(path);
     if (pending) return pending;
-    const started = read(path).finally(() => inFlight.delete(path));
+    const started = read(path, expect).finally(() => inFlight.delete(path));
     inFlight.set(path, started);
     return started;
   };
 }
 
 export function createFreshReader(client: JsonClient): FreshReader {
-  const shared = joinInFlight((path) => getIfExists<Node | Namespace>(client, path));
+  const shared = joinInFlight((path, expect) => getIfExists<Node | Namespace>(client, path, expect));
   return {
-    pod: (namespace, name) => getIfExists<Pod>(client, `/api/v1/namespaces/${segment(namespace)}/pods/${segment(name)}`),
-    node: (name) => shared(`/api/v1/nodes/${segment(name)}`) as Promise<Node | undefined>,
-    namespace: (name) => shared(`/api/v1/namespaces/${segment(name)}`) as Promise<Namespace | undefined>,
+    pod: (namespace, name) => getIfExists<Pod>(client, `/api/v1/namespaces/${segment(namespace)}/pods/${segment(name)}`, { kind: "Pod", name }),
+    node: (name) => shared(`/api/v1/nodes/${segment(name)}`, { kind: "Node", name }) as Promise<Node | undefined>,
+    namespace: (name) => shared(`/api/v1/namespaces/${segment(name)}`, { kind: "Namespace", name }) as Promise<Namespace | undefined>,
     podsIn: (namespace) => listAll<Pod>(client, `/api/v1/namespaces/${segment(namespace)}/pods`),
     object: (path) => getIfExists<KubeObject>(client, path),
   };

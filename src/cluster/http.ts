@@ -4,7 +4,7 @@
 // that is not a list of objects is a read error, never an empty list.
 import http from "node:http";
 import https from "node:https";
-import { ApiError, apiErrorFromStatus, MALFORMED_LIST } from "./api-error.ts";
+import { ApiError, apiErrorFromStatus, MALFORMED_LIST, MALFORMED_OBJECT } from "./api-error.ts";
 import type { Connection } from "./kubeconfig.ts";
 import type { Credential, Credentials } from "./kubeconfig-credentials.ts";
 import { clusterAgent } from "./kubeconfig-transport.ts";
@@ -17,6 +17,12 @@ export const CONNECTION_LOST = "ConnectionLost";
 export interface ListMetadata {
   continue?: string;
   resourceVersion?: string;
+}
+
+/** The object a single GET asks for: its answer must be that object. */
+export interface ExpectedObject {
+  kind: string;
+  name: string;
 }
 
 export interface StreamListOptions {
@@ -38,7 +44,8 @@ export interface SendOptions {
 
 export interface JsonClient {
   server: string;
-  getJson<T>(path: string): Promise<T>;
+  /** With `expect`, a 200 answer that is not that object is a read error (retried as any read). */
+  getJson<T>(path: string, expect?: ExpectedObject): Promise<T>;
   /**
    * One request, a write usually, with a JSON body; its answer parsed. Throttled, not retried
    * (the caller knows whether it is safe to repeat). Anything but a 2xx throws ApiError.
@@ -113,14 +120,19 @@ export async function jsonClient(connection: Connection, credentials: Credential
     return Buffer.concat(chunks).toString("utf8");
   };
 
-  const getOnce = async <T>(path: string): Promise<T> => {
+  const getOnce = async <T>(path: string, expect: ExpectedObject | undefined): Promise<T> => {
     const res = await open(path);
     const text = await readBody(res);
+    let value: unknown;
     try {
-      return JSON.parse(text) as T;
+      value = JSON.parse(text);
     } catch {
       throw new ApiError(res.statusCode ?? 0, "BadResponse", `GET ${path}: response is not JSON`);
     }
+    const problem = expect && objectProblem(value, expect);
+    // `null` or `{}` for a node would read as "node gone" or "no annotations": never acted on.
+    if (problem) throw new ApiError(res.statusCode ?? 0, MALFORMED_OBJECT, `GET ${path}: not the ${expect.kind} ${expect.name}: ${problem}`);
+    return value as T;
   };
 
   /** Why a list read goes wrong, as an ApiError: not JSON, not a list of objects, or cut off. */
@@ -211,7 +223,16 @@ export async function jsonClient(connection: Connection, credentials: Credential
   };
 
   // Reads are always safe to repeat.
-  const getJson = <T>(path: string) => api.retrying(`GET ${path.split("?")[0]}`, () => api.limiter.take().then(() => getOnce<T>(path)));
+  const getJson = <T>(path: string, expect?: ExpectedObject) => api.retrying(`GET ${path.split("?")[0]}`, () => api.limiter.take().then(() => getOnce<T>(path, expect)));
 
   return { server, getJson, send, streamList, close: () => agents.forEach((agent) => agent.destroy()) };
+}
+
+/** Why a 200 answer is not the object asked for (the real server always names its kind). */
+function objectProblem(value: unknown, expect: ExpectedObject): string | undefined {
+  if (!value || typeof value !== "object" || Array.isArray(value)) return `the answer is ${Array.isArray(value) ? "an array" : value === null ? "null" : `a ${typeof value}`}`;
+  const { kind, metadata } = value as { kind?: unknown; metadata?: { name?: unknown } };
+  if (kind !== expect.kind) return `kind ${JSON.stringify(kind)}`;
+  if (!metadata || typeof metadata !== "object" || metadata.name !== expect.name) return `metadata.name ${JSON.stringify(metadata?.name)}`;
+  return undefined;
 }

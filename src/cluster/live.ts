@@ -3,7 +3,7 @@ import type { Namespace, Node, ObjectList, Pod, PriorityClass } from "../core/k8
 import type { Logger } from "../core/log.ts";
 import { ClusterAccessError } from "../errors.ts";
 import { nodeHealth, type NamespaceInfo, type NodeHealth } from "../policies/verdict.ts";
-import { ApiError, MALFORMED_LIST } from "./api-error.ts";
+import { ApiError, MALFORMED_LIST, MALFORMED_OBJECT } from "./api-error.ts";
 import { CONNECTION_LOST, type JsonClient, type ListMetadata } from "./http.ts";
 import { namespaceInfo, priorityClassEntry, type ClusterView, type NamespaceManagerObject, type ReadScope } from "./view.ts";
 
@@ -75,7 +75,7 @@ function lateNodes(client: JsonClient, nodes: Map<string, NodeHealth>): (pods: r
       if (typeof name !== "string" || !name || nodes.has(name) || asked.has(name)) continue;
       asked.add(name);
       try {
-        nodes.set(name, nodeHealth(await client.getJson<Node>(`/api/v1/nodes/${encodeURIComponent(name)}`)));
+        nodes.set(name, nodeHealth(await client.getJson<Node>(`/api/v1/nodes/${encodeURIComponent(name)}`, { kind: "Node", name })));
       } catch (error) {
         if (!(error instanceof ApiError && error.code === 404)) throw accessError(error, `get node ${name}`);
       }
@@ -98,10 +98,13 @@ async function readNamespaceManagers(client: JsonClient, log: Logger, pageLimit:
   }
 }
 
-async function readVersion(client: JsonClient): Promise<string> {
+export async function readVersion(client: JsonClient): Promise<string> {
   try {
-    const v = await client.getJson<{ gitVersion?: string }>("/version");
-    return v.gitVersion ?? "";
+    const v = await client.getJson<unknown>("/version");
+    // A proxy answering `null` or a list is not a server to act on.
+    if (!v || typeof v !== "object" || Array.isArray(v)) throw new ApiError(200, MALFORMED_OBJECT, `GET /version: the answer is ${Array.isArray(v) ? "an array" : JSON.stringify(v)}, not the server's version`);
+    const gitVersion = (v as { gitVersion?: unknown }).gitVersion;
+    return typeof gitVersion === "string" ? gitVersion : "";
   } catch (error) {
     throw accessError(error, "read the server version");
   }

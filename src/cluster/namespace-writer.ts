@@ -138,7 +138,7 @@ export async function createNamespaceWriter(kc: KubeConfig, client: JsonClient, 
   const boundTo = async (target: TargetRef): Promise<Outcome | undefined> => {
     let found: Namespace | undefined;
     try {
-      found = await getIfExists<Namespace>(client, `/api/v1/namespaces/${encodeURIComponent(target.name)}`);
+      found = await getIfExists<Namespace>(client, `/api/v1/namespaces/${encodeURIComponent(target.name)}`, { kind: "Namespace", name: target.name });
     } catch (error) {
       return writeFailure(toApiError(error), "read the namespace again");
     }

@@ -13,6 +13,7 @@ import { renderImageTable } from "../report/table.ts";
 import { checkImagesShowingProgress } from "./prepare.ts";
 import { imagePoliciesOf } from "../plan/collect.ts";
 import { connect, makeLogger, outputFormat, type GlobalOptions, type Io } from "./context.ts";
+import { readVersion } from "../cluster/live.ts";
 
 interface ImagesFlags {
   failOnFindings?: boolean;
@@ -52,8 +53,8 @@ export async function imagesCommand(options: GlobalOptions, flags: ImagesFlags, 
   const cluster = options.snapshot ? undefined : await connect(options, io, log);
   let source: SweepReport["source"] = { server: `snapshot:${options.snapshot}`, version: "" };
   if (cluster) {
-    const version = await cluster.client.getJson<{ gitVersion?: string }>("/version").catch(() => ({ gitVersion: "" }));
-    source = { server: cluster.client.server, version: version.gitVersion ?? "" };
+    // The version only labels the report: an answer that is not one leaves it empty.
+    source = { server: cluster.client.server, version: await readVersion(cluster.client).catch(() => "") };
   }
   const findings = await checkImagesShowingProgress(io, {
     config,

@@ -3,9 +3,10 @@
 // SCALE_DOWN (selectors of kind and labels) and WEBHOOK (url) actions. A manager whose spec is
 // deactivated is dormant. After an action succeeds, kube-sweeper sets spec.deactivated as the
 // operator did; like it, the first policy that holds wins.
+import { createHash } from "node:crypto";
 import type { NamespaceManagerObject } from "../cluster/view.ts";
 import type { LabelSelector } from "../core/selector.ts";
-import type { NamespacePolicy, ScaleFilter } from "./schema.ts";
+import { MAX_NAMESPACE_POLICY_NAME, type NamespacePolicy, type ScaleFilter } from "./schema.ts";
 
 export interface ManagerPolicies {
   policies: NamespacePolicy[];
@@ -15,6 +16,18 @@ export interface ManagerPolicies {
 
 const labelsToSelector = (labels: Record<string, string> | undefined): LabelSelector =>
   Object.entries(labels ?? {}).map(([key, value]) => ({ key, op: "in" as const, values: [value] }));
+
+/**
+ * One name per manager policy, never shared: the report, the fresh look, the done annotation and
+ * the manager deactivated after the action are all found by it. Dashes in both namespace and name
+ * make the readable part ambiguous (ops/team-a and ops-team/a), so a hash of the exact
+ * namespace, name and index follows it; the readable part is cut to fit the annotation.
+ */
+function managerPolicyName(namespace: string, name: string, index: number): string {
+  const hash = createHash("sha256").update(`${namespace}/${name}/${index}`).digest("hex").slice(0, 10);
+  const readable = `${namespace}-${name}-${index}`.toLowerCase().replace(/[^a-z0-9-]/g, "-");
+  return `nsman-${readable.slice(0, MAX_NAMESPACE_POLICY_NAME - "nsman-".length - hash.length - 1)}-${hash}`.replace(/-+/g, "-");
+}
 
 const selectorText = (labels: Record<string, string> | undefined) => Object.entries(labels ?? {}).map(([k, v]) => `${k}=${v}`).join(",");
 
@@ -38,7 +51,7 @@ export function policiesFromManagers(objects: NamespaceManagerObject[], crossNam
       continue;
     }
     (obj.spec?.policies ?? []).forEach((p, i) => {
-      const name = `nsman-${obj.metadata!.namespace}-${obj.metadata!.name}-${i}`.toLowerCase().replace(/[^a-z0-9-]/g, "-");
+      const name = managerPolicyName(obj.metadata!.namespace!, obj.metadata!.name!, i);
       const condition = p.condition ?? {};
       const params = condition.params ?? {};
       let when: NamespacePolicy["when"];

@@ -259,8 +259,11 @@ const namespaceAction = z
   })
   .meta({ alsoAccepts: { enum: ["deleteNamespace", "scaleDown"] } });
 
+/** A namespace policy is recorded as the annotation kube-sweeper.io/done.<name>, whose part after the slash the API server caps at 63. */
+export const MAX_NAMESPACE_POLICY_NAME = 58;
+
 const namespacePolicy = z.strictObject({
-  name: policyName,
+  name: policyName.max(MAX_NAMESPACE_POLICY_NAME, "at most 58 characters (it is recorded as the annotation kube-sweeper.io/done.<name>, whose part after the slash is at most 63)"),
   target: z.literal("namespaces"),
   match: namespaceMatch,
   when: namespaceConditions,

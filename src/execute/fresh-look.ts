@@ -17,7 +17,7 @@ import { evaluateNamespacePolicy } from "../policies/namespaces/evaluate.ts";
 import { PodCounter } from "../policies/namespaces/pod-counter.ts";
 import type { NamedVerdict } from "../policies/pods/match.ts";
 import { nodeHealth, type EvaluationContext, type NamespaceInfo, type NodeHealth } from "../policies/verdict.ts";
-import { blockersOf, CONFIG_ORDER_NOTE, podBlockers } from "../plan/choose.ts";
+import { blockersOf, CONFIG_ORDER_NOTE, podBlockers, podReasons } from "../plan/choose.ts";
 import { namespaceProtections } from "../plan/namespace-protections.ts";
 import { podProtections, type ProtectionContext } from "../plan/protections.ts";
 import type { Action } from "../plan/types.ts";
@@ -49,15 +49,15 @@ export interface FreshLookDeps {
 export type Look<T> = { go: true; object: T; reasons: string[] } | { go: false; outcome: Outcome };
 
 /** The plan's note about other matching policies is kept; the conditions' reasons are the fresh ones. */
-function freshReasons(planned: string[], conditions: NamedVerdict[]): string[] {
-  return [...conditions.map((c) => c.reason), ...planned.filter((r) => r.startsWith(CONFIG_ORDER_NOTE))];
+function freshReasons(planned: string[], conditions: string[]): string[] {
+  return [...conditions, ...planned.filter((r) => r.startsWith(CONFIG_ORDER_NOTE))];
 }
 
 /**
  * The write goes ahead only when nothing holds the target back now; otherwise every reason is
  * listed (protections and schedule, then the checks that no longer hold) and the action is skipped.
  */
-function judged<T>(object: T, blockers: string[], checks: NamedVerdict[], conditions: NamedVerdict[], planned: string[]): Look<T> {
+function judged<T>(object: T, blockers: string[], checks: NamedVerdict[], conditions: string[], planned: string[]): Look<T> {
   const reasons = freshReasons(planned, conditions);
   const failing = checks.filter((c) => !c.holds).map((c) => c.reason);
   if (blockers.length === 0 && failing.length === 0) return { go: true, object, reasons };
@@ -118,7 +118,7 @@ export function createFreshLook(deps: FreshLookDeps) {
       // The plan's own blockers: protections (a forced delete's gate included), then the schedule.
       const protections = podProtections(fresh, { protectedNamespaces: deps.protectedNamespaces.pods, namespaces, self: deps.self });
       const blockers = podBlockers(policy, protections, now, evaluation).map((b) => b.replace(/^protected: /, "protected now: "));
-      return judged(fresh, blockers, [...evaluation.match, ...evaluation.conditions], evaluation.conditions, action.reasons);
+      return judged(fresh, blockers, [...evaluation.match, ...evaluation.conditions], podReasons(evaluation), action.reasons);
     });
   };
 
@@ -150,7 +150,7 @@ export function createFreshLook(deps: FreshLookDeps) {
         ...(evaluation.done ? [evaluation.done] : []),
         ...blockersOf([], policy.schedule, now),
       ];
-      return judged(fresh, blockers, [...evaluation.match, ...evaluation.conditions], evaluation.conditions, action.reasons);
+      return judged(fresh, blockers, [...evaluation.match, ...evaluation.conditions], evaluation.conditions.map((c) => c.reason), action.reasons);
     });
   };
 
@@ -185,7 +185,7 @@ export function createFreshLook(deps: FreshLookDeps) {
         ...(evaluation.error ? [`not judged: ${evaluation.error}`] : []),
         ...blockersOf([], policy.schedule, now),
       ];
-      return judged(fresh, blockers, [...evaluation.match, ...evaluation.conditions], evaluation.conditions, action.reasons);
+      return judged(fresh, blockers, [...evaluation.match, ...evaluation.conditions], evaluation.conditions.map((c) => c.reason), action.reasons);
     });
   };
 

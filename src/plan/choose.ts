@@ -50,6 +50,11 @@ function forceGateBlockers(policy: PodPolicy | SidecarPolicy, evaluation: Policy
   return [`forced delete (gracePeriodSeconds 0) not allowed: ${needed}: ${gate?.reason ?? "node not evaluated"}`];
 }
 
+/** Why a matched pod policy acts: its conditions, and for a forced delete the node check that allows it. */
+export function podReasons(evaluation: PolicyEvaluation | SidecarEvaluation): string[] {
+  return [...evaluation.conditions.map((c) => c.reason), ...("forceGate" in evaluation && evaluation.forceGate?.holds ? [evaluation.forceGate.reason] : [])];
+}
+
 /** Starts the note naming the other policies that matched: it is about the plan, not a condition. */
 export const CONFIG_ORDER_NOTE = "first eligible policy in config order";
 
@@ -95,7 +100,7 @@ export function chooseAction(pod: Pod, evaluations: (PolicyEvaluation | SidecarE
       name: e.policy.name,
       action: e.policy.target === "pods" ? e.policy.action : e.policy.action.kind,
       schedule: e.policy.schedule,
-      reasons: [...e.conditions.map((c) => c.reason), ...("forceGate" in e && e.forceGate?.holds ? [e.forceGate.reason] : [])],
+      reasons: podReasons(e),
       protections: podTargetProtections(e.policy, protections, e).map((p) => p.reason),
       gate: forceGateBlockers(e.policy, e),
       gracePeriodSeconds: e.policy.target === "pods" ? e.policy.gracePeriodSeconds : undefined,

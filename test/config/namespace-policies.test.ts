@@ -43,3 +43,12 @@ for (const [name, yaml, expected] of bad) {
     );
   });
 }
+
+test("a namespace policy's name must fit its done annotation (kube-sweeper.io/done.<name>, 63 characters after the slash): 58 is accepted, 59 is a config error", () => {
+  const named = (name: string) => base("{webhook: {url: 'https://hooks.example/x'}}").replace("name: preview", `name: ${name}`);
+  assert.equal(namespacePoliciesOf(parseConfigText(named(`p${"x".repeat(57)}`), "c.yaml"))[0]!.name.length, 58);
+  assert.throws(
+    () => parseConfigText(named(`p${"x".repeat(58)}`), "c.yaml"),
+    (e: unknown) => e instanceof ConfigError && e.problems.some((p) => /policies\[0\]\.name: .*at most 58 characters/.test(p)),
+  );
+});
