@@ -16,21 +16,28 @@ export function describeConfig(config: Config): Plain {
   };
 }
 
+/** A duration as written in a config, or nothing. */
+const optionalDuration = (ms: number | undefined) => (ms === undefined ? undefined : formatDuration(ms));
+
+/** Selectors and patterns as written: their source text, not their parsed form. */
+function describeMatch(m: { namespaceSelector?: { text: string } | undefined; selector?: { text: string } | undefined; name?: { source: string } | undefined }): Plain {
+  return dropUndefined({ ...m, namespaceSelector: m.namespaceSelector?.text, selector: m.selector?.text, name: m.name?.source });
+}
+
 function describePolicy(p: PodPolicy): Plain {
   const m = p.match;
   const when = p.when;
-  const d = (ms: number | undefined) => (ms === undefined ? undefined : formatDuration(ms));
   return dropUndefined({
     name: p.name,
     target: p.target,
-    match: dropUndefined({ ...m, namespaceSelector: m.namespaceSelector?.text, selector: m.selector?.text, name: m.name?.source }),
+    match: describeMatch(m),
     when: dropUndefined({
       ...when,
-      olderThan: d(when.olderThan),
-      lifetimeOver: d(when.lifetimeOver),
-      unreadyFor: d(when.unreadyFor),
-      nodeUnhealthyFor: d(when.nodeUnhealthyFor),
-      terminatingFor: d(when.terminatingFor),
+      olderThan: optionalDuration(when.olderThan),
+      lifetimeOver: optionalDuration(when.lifetimeOver),
+      unreadyFor: optionalDuration(when.unreadyFor),
+      nodeUnhealthyFor: optionalDuration(when.nodeUnhealthyFor),
+      terminatingFor: optionalDuration(when.terminatingFor),
       cel: when.cel?.source,
     }),
     action: p.gracePeriodSeconds !== undefined ? { delete: { gracePeriodSeconds: p.gracePeriodSeconds } } : p.action,
@@ -100,16 +107,15 @@ function describeImagePolicy(p: ImagePolicy): Plain {
 function describeResourcePolicy(p: ResourcePolicy): Plain {
   const m = p.match;
   const w = p.when;
-  const d = (ms: number | undefined) => (ms === undefined ? undefined : formatDuration(ms));
   return dropUndefined({
     name: p.name,
     target: p.target,
-    match: dropUndefined({ ...m, namespaceSelector: m.namespaceSelector?.text, selector: m.selector?.text, name: m.name?.source }),
+    match: describeMatch(m),
     when: dropUndefined({
       ttl: w.ttl === undefined ? undefined : Number.isFinite(w.ttl) ? formatDuration(w.ttl) : "forever",
       expires: w.expires,
-      olderThan: d(w.olderThan),
-      finishedFor: d(w.finishedFor),
+      olderThan: optionalDuration(w.olderThan),
+      finishedFor: optionalDuration(w.finishedFor),
       unused: w.unused,
       cel: w.cel?.source,
     }),
