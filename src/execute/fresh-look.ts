@@ -86,6 +86,12 @@ async function reading<T>(what: string, read: () => Promise<T>): Promise<{ value
 export function createFreshLook(deps: FreshLookDeps) {
   const { reader } = deps;
 
+  /** A target's namespace as it is now (labels, the protect annotation), for judging the target again; empty if it is gone. */
+  const namespaceAsNow = async (name: string) => {
+    const read = await reading(`namespace ${name}`, () => reader.namespace(name));
+    return "failed" in read ? read : { value: new Map<string, NamespaceInfo>(read.value ? [[name, namespaceInfo(read.value)]] : []) };
+  };
+
   const pod = async (action: Action): Promise<Look<Pod>> => {
     const { namespace, name, uid } = action.target;
     const policy = deps.podPolicies.find((p) => p.name === action.policy);
@@ -98,9 +104,9 @@ export function createFreshLook(deps: FreshLookDeps) {
 
     let namespaces: Map<string, NamespaceInfo> | undefined;
     if (deps.namespacesRead) {
-      const ns = await reading(`namespace ${namespace}`, () => reader.namespace(namespace));
+      const ns = await namespaceAsNow(namespace);
       if ("failed" in ns) return { go: false, outcome: ns.failed };
-      namespaces = new Map(ns.value ? [[namespace, namespaceInfo(ns.value)]] : []);
+      namespaces = ns.value;
     }
     // "Node gone" must be confirmed by a GET of that node (404), not by its absence from an old list.
     let nodes: Map<string, NodeHealth> | undefined;
@@ -172,9 +178,9 @@ export function createFreshLook(deps: FreshLookDeps) {
     if (fresh.uid !== uid) return { go: false, outcome: { status: "conflict", detail: `the object was replaced (uid ${fresh.uid}, planned ${uid}): left alone` } };
     let namespaces = deps.resources.context.namespaces;
     if (served.namespaced && deps.namespacesRead) {
-      const nsRead = await reading(`namespace ${ns}`, () => reader.namespace(ns));
+      const nsRead = await namespaceAsNow(ns);
       if ("failed" in nsRead) return { go: false, outcome: nsRead.failed };
-      namespaces = new Map(nsRead.value ? [[ns, namespaceInfo(nsRead.value)]] : []);
+      namespaces = nsRead.value;
     }
     return unlessMalformed(() => {
       const now = deps.now();
