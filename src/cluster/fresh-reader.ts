@@ -11,8 +11,8 @@ export interface FreshReader {
   namespace(name: string): Promise<Namespace | undefined>;
   /** Every pod of one namespace (a quorum read), for conditions that count pods. */
   podsIn(namespace: string): Promise<Pod[]>;
-  /** Any object by its API path (resource targets). */
-  object(path: string): Promise<KubeObject | undefined>;
+  /** Any object by its API path (resource targets); it must be the object asked for, as for pods. */
+  object(path: string, expect: ExpectedObject): Promise<KubeObject | undefined>;
 }
 
 const segment = encodeURIComponent;
@@ -51,6 +51,6 @@ export function createFreshReader(client: JsonClient): FreshReader {
     node: (name) => shared(`/api/v1/nodes/${segment(name)}`, { kind: "Node", name }) as Promise<Node | undefined>,
     namespace: (name) => shared(`/api/v1/namespaces/${segment(name)}`, { kind: "Namespace", name }) as Promise<Namespace | undefined>,
     podsIn: (namespace) => listAll<Pod>(client, `/api/v1/namespaces/${segment(namespace)}/pods`),
-    object: (path) => getIfExists<KubeObject>(client, path),
+    object: (path, expect) => getIfExists<KubeObject>(client, path, expect),
   };
 }

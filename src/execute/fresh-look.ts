@@ -171,7 +171,7 @@ export function createFreshLook(deps: FreshLookDeps) {
     if (!policy || !served || !deps.resources) return { go: false, outcome: { status: "failed", detail: `policy ${action.policy} not found` } };
     const kind = { ...served, kind: action.target.kind, verbs: [] };
     const what = `${action.target.kind} ${ns ? `${ns}/` : ""}${name}`;
-    const read = await reading(what, () => reader.object(objectPath(kind, ns, name)));
+    const read = await reading(what, () => reader.object(objectPath(kind, ns, name), { kind: action.target.kind, name }));
     if ("failed" in read) return { go: false, outcome: read.failed };
     if (!read.value) return { go: false, outcome: { status: "gone", detail: "already deleted (not found when read again before the write)" } };
     const fresh = resourceObject(read.value, kind);

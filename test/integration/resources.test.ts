@@ -283,3 +283,35 @@ policies:
     await server.close();
   }
 });
+
+for (const body of ["null", "{}", JSON.stringify({ kind: "Status", apiVersion: "v1", status: "Success" })]) {
+  test(`resources sweep: the object read again before its delete answers 200 ${body}: a failed read, not "gone" or "conflict", and no delete sent`, async () => {
+    const now = Date.now();
+    const server = await startFakeApiServer({
+      namespaces: [buildNamespace("apps")],
+      customResources: [WIDGETS],
+      objects: [buildObject("example.com/v1", "Widget", "w-a", { now, age: hours(5), annotations: { "janitor/ttl": "1h" } })],
+      intercept: (req, res) => {
+        if (req.method !== "GET" || req.path !== "/apis/example.com/v1/namespaces/apps/widgets/w-a") return false;
+        res.writeHead(200, { "Content-Type": "application/json" });
+        res.end(body);
+        return true;
+      },
+    });
+    try {
+      const config = writeConfig(`
+settings: {waitBetweenActions: 0, lock: {enabled: false}}
+policies:
+  - {name: ttl, target: resources, match: {kinds: [widgets.example.com]}, when: {ttl: forever}, action: delete}
+`);
+      const result = await runCli(["sweep", "-o", "json", "-c", config, "--kubeconfig", server.kubeconfig(), "--retries", "0"]);
+      assert.equal(result.code, 1, result.stderr);
+      const [action] = parseReport(result.stdout).actions;
+      assert.equal(action!.status, "failed", action!.detail);
+      assert.match(action!.detail, /not the Widget w-a/);
+      assert.deepEqual(server.requests.filter((r) => r.method === "DELETE"), []);
+    } finally {
+      await server.close();
+    }
+  });
+}
