@@ -4,6 +4,10 @@
 import type { Permission } from "../deploy/permissions.ts";
 import type { ApiPolicy } from "./api-policy.ts";
 import type { JsonClient } from "./http.ts";
+import { mapBounded } from "../core/concurrency.ts";
+
+/** Reviews asked at once: a distant server answers a few hundred of them in a few round trips. */
+const REVIEWS_IN_FLIGHT = 8;
 
 export interface Denied {
   permission: Permission;
@@ -11,8 +15,7 @@ export interface Denied {
 }
 
 export async function missingPermissions(client: JsonClient, checks: { permission: Permission; namespace: string | undefined }[], api: ApiPolicy): Promise<Denied[]> {
-  const denied: Denied[] = [];
-  for (const { permission, namespace } of checks) {
+  const allowed = await mapBounded(checks, REVIEWS_IN_FLIGHT, async ({ permission, namespace }) => {
     const [resource, subresource] = permission.resource.split("/");
     // A review changes nothing: safe to repeat.
     const review = await api.retrying("SelfSubjectAccessReview", () =>
@@ -20,9 +23,9 @@ export async function missingPermissions(client: JsonClient, checks: { permissio
         body: { apiVersion: "authorization.k8s.io/v1", kind: "SelfSubjectAccessReview", spec: { resourceAttributes: { group: permission.group, resource, subresource, verb: permission.verb, namespace } } },
       }),
     );
-    if (!review.status?.allowed) denied.push({ permission, namespace });
-  }
-  return denied;
+    return review.status?.allowed === true;
+  });
+  return checks.filter((_, i) => !allowed[i]);
 }
 
 export function describeDenied(d: Denied): string {

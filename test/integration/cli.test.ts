@@ -516,3 +516,31 @@ test("--metrics-file: the bundled CLI writes the run's metrics atomically", () =
     const version = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version as string;
     assert.match(text, new RegExp(`^kube_sweeper_build_info\\{version="${version.replaceAll(".", "\\.")}",node_version="[\\d.]+"\\} 1$`, "m"));
   }));
+
+test("the permission checks before the first write go out together (bounded), not one round trip after another; denials keep their order", async () => {
+  const namespaces = Array.from({ length: 12 }, (_, i) => `team-${String(i).padStart(2, "0")}`);
+  const pods = namespaces.map((ns) => buildPod({ name: "worker", namespace: ns, restarts: 5, state: waiting("CrashLoopBackOff"), age: hours(3) }));
+  const isReview = (r: RecordedRequest) => r.path.endsWith("/selfsubjectaccessreviews");
+  const server = await startFakeApiServer({
+    pods,
+    nodes: [buildNode("node-1")],
+    namespaces: namespaces.map((ns) => buildNamespace(ns)),
+    forbid: [{ verb: "delete", resource: "pods" }],
+    // A distant server: every review takes 100 ms to answer.
+    delayMs: (r) => (isReview(r) ? 100 : 0),
+  });
+  try {
+    const result = await runCli(["sweep", "-o", "json", "-c", CONFIG, "--kubeconfig", server.kubeconfig(), "--qps", "0"]);
+    assert.equal(result.code, 2, result.stderr);
+    const denied = result.stderr.trim().split("\n").at(-1)!;
+    assert.deepEqual([...denied.matchAll(/delete pods in namespace (team-\d+)/g)].map((m) => m[1]), namespaces);
+    const reviews = server.requests.filter(isReview);
+    assert.ok(reviews.length >= namespaces.length, `${reviews.length} reviews`);
+    const mostAtOnce = Math.max(...reviews.map((r) => reviews.filter((o) => o.at <= r.at && (o.doneAt ?? Infinity) > r.at).length));
+    assert.ok(mostAtOnce > 1, "the reviews were asked one after another");
+    assert.ok(mostAtOnce <= 8, `${mostAtOnce} reviews in flight at once, more than the bound of 8`);
+    assert.equal(writes(server).length, 0);
+  } finally {
+    await server.close();
+  }
+});
