@@ -154,7 +154,8 @@ function runExecPlugin(user: UserEntry, cluster: ClusterEntry): Promise<ExecOutp
       ...(cluster.tlsServerName ? { "tls-server-name": cluster.tlsServerName } : {}),
       ...(cluster.insecureSkipTlsVerify ? { "insecure-skip-tls-verify": true } : {}),
       ...(ca ? { "certificate-authority-data": ca } : {}),
-      ...(cluster.proxyUrl ? { "proxy-url": cluster.proxyUrl } : {}),
+      // client-go hands a plugin the kubeconfig's proxy-url, not the environment's proxy.
+      ...(cluster.proxyUrl && !cluster.proxyFrom ? { "proxy-url": cluster.proxyUrl } : {}),
       ...(cluster.execExtension !== undefined ? { config: cluster.execExtension } : {}),
     };
   }

@@ -18,6 +18,7 @@ import { homedir } from "node:os";
 import { delimiter, dirname, isAbsolute, join, resolve, sep } from "node:path";
 import { parse } from "yaml";
 import { ClusterAccessError } from "../errors.ts";
+import { proxyFromEnvironment } from "./env-proxy.ts";
 
 export interface KubeconfigOptions {
   kubeconfig?: string | undefined;
@@ -47,6 +48,8 @@ export interface ClusterEntry {
   insecureSkipTlsVerify: boolean;
   tlsServerName?: string;
   proxyUrl?: string;
+  /** Set when proxyUrl came from the environment (HTTPS_PROXY and the like), not the kubeconfig. */
+  proxyFrom?: string;
   /** extensions["client.authentication.k8s.io/exec"], handed to exec plugins that ask for cluster info. */
   execExtension?: unknown;
 }
@@ -268,6 +271,10 @@ function checked(connection: Connection, options: KubeconfigOptions): Connection
   }
   if (cluster.certificateAuthority && cluster.certificateAuthorityData) fail(`kubeconfig cluster "${cluster.name}" sets both certificate-authority and certificate-authority-data`);
   if (cluster.proxyUrl && !/^(https?|socks5):\/\/[^/]/.test(cluster.proxyUrl)) fail(`kubeconfig cluster "${cluster.name}": proxy-url ${JSON.stringify(cluster.proxyUrl)} is not an http, https or socks5 URL`);
+  // No proxy-url: the environment's proxy, as kubectl (client-go) takes it.
+  const fromEnv = cluster.proxyUrl ? undefined : proxyFromEnvironment(cluster.server, options.env);
+  if (fromEnv && !/^(https?|socks5):\/\/[^/]/.test(fromEnv.url)) fail(`${fromEnv.variable} ${JSON.stringify(fromEnv.url.replace(/\/\/[^@/]*@/, "//***@"))} is not an http, https or socks5 URL`);
+  if (fromEnv) connection.cluster = { ...connection.cluster, proxyUrl: fromEnv.url, proxyFrom: fromEnv.variable };
   if (user.clientCertificate && user.clientCertificateData) fail(`kubeconfig user "${user.name}" sets both client-certificate and client-certificate-data`);
   if (user.clientKey && user.clientKeyData) fail(`kubeconfig user "${user.name}" sets both client-key and client-key-data`);
   if ((user.token || user.tokenFile) && (user.username || user.password)) fail(`kubeconfig user "${user.name}" sets more than one authentication method (token and basic auth)`);
@@ -279,7 +286,7 @@ function checked(connection: Connection, options: KubeconfigOptions): Connection
   }
   if (cluster.server.startsWith("http:") && !options.insecure) fail(`kubeconfig cluster "${cluster.name}": server ${cluster.server} is plain HTTP; kube-sweeper only talks to one over HTTPS (or with --insecure-skip-tls-verify)`);
   // As kubectl's --insecure-skip-tls-verify: no CA then.
-  if (options.insecure) connection.cluster = { ...cluster, insecureSkipTlsVerify: true, certificateAuthority: undefined, certificateAuthorityData: undefined };
+  if (options.insecure) connection.cluster = { ...connection.cluster, insecureSkipTlsVerify: true, certificateAuthority: undefined, certificateAuthorityData: undefined };
   connection.cluster.server = connection.cluster.server.replace(/\/+$/, "");
   return connection;
 }
@@ -296,7 +303,7 @@ export function describeDetails(c: Connection): string {
     c.inCluster ? "source in-cluster" : `files ${c.files.join(delimiter)}${c.missing.length ? ` (skipped, missing: ${c.missing.join(delimiter)})` : ""}`,
     `namespace ${c.namespace} (not a scope: use -n)`,
     c.cluster.tlsServerName ? `tls-server-name ${c.cluster.tlsServerName}` : "",
-    c.cluster.proxyUrl ? `proxy-url ${c.cluster.proxyUrl.replace(/\/\/[^@/]*@/, "//***@")}` : "",
+    c.cluster.proxyUrl ? `${c.cluster.proxyFrom ? `proxy from ${c.cluster.proxyFrom}` : "proxy-url"} ${c.cluster.proxyUrl.replace(/\/\/[^@/]*@/, "//***@")}` : "",
     `credentials ${credentialKind(c.user)}`,
   ];
   return `kubeconfig: ${parts.filter(Boolean).join("; ")}`;

@@ -8,7 +8,9 @@
 // files, kube-sweeper talks to the first file's current-context.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { createServer, type IncomingMessage } from "node:http";
+import { connect, type AddressInfo, type Socket } from "node:net";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
@@ -164,4 +166,65 @@ test("kubeconfig parity with kubectl: --user picks the identity the real API ser
   const refused = await runCli(["plan", "-c", CONFIG, "--user", "nobody"], { env: { KUBECONFIG: kubeconfigEnv } });
   assert.equal(refused.code, 2);
   assert.match(refused.stderr, /User "nobody" cannot list resource "pods"/);
+});
+
+test("kubeconfig parity with kubectl: HTTPS_PROXY, https_proxy, HTTP_PROXY and NO_PROXY decide, as for kubectl, whether the real API server is reached through the proxy", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "ks-kc-envproxy-"));
+  const port = new URL(env.server).port;
+  const token = /token: "([^"]+)"/.exec(readFileSync(env.kubeconfigs.admin, "utf8"))![1]!;
+  const ca = `${process.env.KS_E2E_STATE}/ca.crt`;
+  // A name only the proxy resolves (to the API server on loopback); the certificate is checked against "kubernetes".
+  const named = `https://apiserver.env-proxy.invalid:${port}`;
+  const write = (file: string, server: string) => {
+    writeFileSync(join(dir, file), ["apiVersion: v1", "kind: Config", `clusters: [{name: e2e, cluster: {server: "${server}", certificate-authority: "${ca}", tls-server-name: kubernetes}}]`, `users: [${user("admin", JSON.stringify(token))}]`, `contexts: [${context("e2e", "e2e", "admin")}]`, "current-context: e2e"].join("\n"));
+    return join(dir, file);
+  };
+  const byName = write("named", named);
+  const byLoopback = write("loopback", env.server);
+  const tunnels: string[] = [];
+  const proxy = createServer((_req, res) => res.writeHead(405).end());
+  proxy.on("connect", (req: IncomingMessage, client: Socket, head: Buffer) => {
+    tunnels.push(req.url ?? "");
+    const upstream = connect(Number((req.url ?? "").split(":").at(-1)), "127.0.0.1", () => {
+      client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+      upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    upstream.on("error", () => client.destroy());
+    client.on("error", () => upstream.destroy());
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+  const proxyAddress = `127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  const cases: { name: string; kubeconfig: string; vars: Record<string, string> }[] = [
+    { name: "HTTPS_PROXY", kubeconfig: byName, vars: { HTTPS_PROXY: `http://${proxyAddress}` } },
+    { name: "https_proxy without a scheme", kubeconfig: byName, vars: { https_proxy: proxyAddress } },
+    { name: "HTTP_PROXY alone (not for https)", kubeconfig: byName, vars: { HTTP_PROXY: `http://${proxyAddress}` } },
+    { name: "NO_PROXY with a leading-dot domain", kubeconfig: byName, vars: { HTTPS_PROXY: `http://${proxyAddress}`, NO_PROXY: ".invalid" } },
+    { name: "NO_PROXY with a parent domain", kubeconfig: byName, vars: { HTTPS_PROXY: `http://${proxyAddress}`, NO_PROXY: "localhost,env-proxy.invalid" } },
+    { name: "NO_PROXY with another port", kubeconfig: byName, vars: { HTTPS_PROXY: `http://${proxyAddress}`, NO_PROXY: "apiserver.env-proxy.invalid:1" } },
+    { name: "NO_PROXY=*", kubeconfig: byName, vars: { HTTPS_PROXY: `http://${proxyAddress}`, no_proxy: "*" } },
+    { name: "a loopback server is never proxied", kubeconfig: byLoopback, vars: { HTTPS_PROXY: `http://${proxyAddress}` } },
+  ];
+  try {
+    const seen: string[] = [];
+    for (const c of cases) {
+      tunnels.length = 0;
+      const kubectl = await new Promise<number | null>((resolve) => {
+        const child = spawn(env.kubectl, ["get", "--raw", "/version", "--request-timeout=10s"], { env: { PATH: process.env.PATH, HOME: mkdtempSync(join(tmpdir(), "ks-home-")), KUBECONFIG: c.kubeconfig, ...c.vars }, stdio: "ignore" });
+        child.on("close", resolve);
+      });
+      const kubectlWay = `${kubectl === 0 ? "reached" : "failed"} ${tunnels.length > 0 ? "through the proxy" : "directly"}`;
+      tunnels.length = 0;
+      const ours = await runCli(["plan", "-o", "json", "-c", CONFIG], { env: { KUBECONFIG: c.kubeconfig, ...c.vars } });
+      const ourWay = `${ours.code === 0 ? "reached" : "failed"} ${tunnels.length > 0 ? "through the proxy" : "directly"}`;
+      assert.equal(ourWay, kubectlWay, `${c.name}: kube-sweeper ${ourWay}, kubectl ${kubectlWay}\n${ours.stderr}`);
+      seen.push(kubectlWay);
+    }
+    // The table is only worth something if kubectl went both ways.
+    assert.ok(seen.includes("reached through the proxy") && seen.includes("failed directly") && seen.includes("reached directly"), seen.join("; "));
+  } finally {
+    proxy.closeAllConnections();
+    proxy.close();
+  }
 });

@@ -248,3 +248,33 @@ test("an exec plugin that fails, or is not installed: exit 2 with one line namin
     assert.equal(server.requests.length, 0, "nothing sent without credentials");
     assert.ok(server.pods.has("apps/crash-a"));
   }));
+
+test("HTTPS_PROXY without a proxy-url: every request goes through it, as kubectl's would; NO_PROXY naming the server goes direct", async () => {
+  const name = "apiserver.env-proxy.invalid";
+  const tls = certificateFor([name]);
+  const proxy = await connectProxy();
+  try {
+    await withServer({ pods: [crashing()], tls }, async (server, dir) => {
+      const port = new URL(server.url).port;
+      const kc = kubeconfigFile(dir, `server: "https://${name}:${port}", certificate-authority-data: ${Buffer.from(tls.cert).toString("base64")}`, "token: test-token");
+      const direct = await runCli(["plan", "-c", CONFIG, "--kubeconfig", kc], { env: { HTTPS_PROXY: proxy.url, NO_PROXY: "localhost,.invalid" } });
+      assert.equal(direct.code, 2, "NO_PROXY: the name only resolves through the proxy");
+      assert.equal(proxy.tunnels.length, 0);
+      const result = await runCli(["sweep", "-o", "json", "-c", SWEEP_CONFIG, "--kubeconfig", kc, "--log-level", "debug"], { env: { https_proxy: proxy.url.replace("http://", ""), NO_PROXY: "localhost,example.com" } });
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(server.pods.has("apps/crash-a"), false, "deleted through the proxy");
+      assert.ok(proxy.tunnels.length >= 2 && proxy.tunnels.every((t) => t === `${name}:${port}`), proxy.tunnels.join(" "));
+      assert.match(result.stderr, /proxy from https_proxy http:\/\/127\.0\.0\.1:\d+/);
+    });
+  } finally {
+    proxy.close();
+  }
+});
+
+test("an HTTPS_PROXY that is not an http, https or socks5 URL: exit 2, one line naming the variable", () =>
+  withServer({ pods: [crashing()] }, async (server, dir) => {
+    const kc = kubeconfigFile(dir, `server: "https://apiserver.example.invalid:${new URL(server.url).port}", certificate-authority-data: ${CA}`, "token: test-token");
+    const result = await runCli(["plan", "-c", CONFIG, "--kubeconfig", kc], { env: { HTTPS_PROXY: "ftp://user:secret@proxy:21" } });
+    assert.equal(result.code, 2);
+    assert.equal(result.stderr, 'kube-sweeper: HTTPS_PROXY "ftp://***@proxy:21" is not an http, https or socks5 URL\n');
+  }));
