@@ -9,14 +9,13 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { createServer, type IncomingMessage } from "node:http";
-import { connect, type AddressInfo, type Socket } from "node:net";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { useCluster } from "./harness.ts";
 import { runCli, writeConfig } from "../helpers/cli.ts";
 import { parseReport } from "../helpers/report-shape.ts";
+import { connectProxy } from "../helpers/connect-proxy.ts";
 
 const { env } = useCluster({ before, after });
 
@@ -181,21 +180,9 @@ test("kubeconfig parity with kubectl: HTTPS_PROXY, https_proxy, HTTP_PROXY and N
   };
   const byName = write("named", named);
   const byLoopback = write("loopback", env.server);
-  const tunnels: string[] = [];
-  const proxy = createServer((_req, res) => res.writeHead(405).end());
-  proxy.on("connect", (req: IncomingMessage, client: Socket, head: Buffer) => {
-    tunnels.push(req.url ?? "");
-    const upstream = connect(Number((req.url ?? "").split(":").at(-1)), "127.0.0.1", () => {
-      client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
-      upstream.write(head);
-      upstream.pipe(client);
-      client.pipe(upstream);
-    });
-    upstream.on("error", () => client.destroy());
-    client.on("error", () => upstream.destroy());
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
-  const proxyAddress = `127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  const proxy = await connectProxy();
+  const { tunnels } = proxy;
+  const proxyAddress = proxy.url.replace("http://", "");
   const cases: { name: string; kubeconfig: string; vars: Record<string, string> }[] = [
     { name: "HTTPS_PROXY", kubeconfig: byName, vars: { HTTPS_PROXY: `http://${proxyAddress}` } },
     { name: "https_proxy without a scheme", kubeconfig: byName, vars: { https_proxy: proxyAddress } },
@@ -224,7 +211,6 @@ test("kubeconfig parity with kubectl: HTTPS_PROXY, https_proxy, HTTP_PROXY and N
     // The table is only worth something if kubectl went both ways.
     assert.ok(seen.includes("reached through the proxy") && seen.includes("failed directly") && seen.includes("reached directly"), seen.join("; "));
   } finally {
-    proxy.closeAllConnections();
     proxy.close();
   }
 });

@@ -3,8 +3,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import http from "node:http";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { startFakeApiServer, type FakeApiServer, type FakeOptions } from "../fake-apiserver/server.ts";
@@ -12,6 +10,7 @@ import { buildNamespace, buildNode, buildPod } from "../fixtures/builders.ts";
 import { hasStackTrace, runCli, writeConfig } from "../helpers/cli.ts";
 import { parseReport } from "../helpers/report-shape.ts";
 import { certificateFor, testCertificate } from "../helpers/tls.ts";
+import { connectProxy } from "../helpers/connect-proxy.ts";
 
 const CONFIG = writeConfig(`
 policies:
@@ -158,26 +157,6 @@ test("token file rotated mid-run: the new token is used at once (reads and write
     assert.equal(server.pods.has("apps/crash-a"), false, "the write went through with the new token");
   });
 });
-
-/** A loopback HTTP proxy that answers CONNECT, resolving every name to 127.0.0.1; counts tunnels. */
-async function connectProxy(): Promise<{ url: string; tunnels: string[]; close(): void }> {
-  const tunnels: string[] = [];
-  const proxy = http.createServer((_req, res) => res.writeHead(405).end());
-  proxy.on("connect", (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
-    tunnels.push(req.url ?? "");
-    const port = Number((req.url ?? "").split(":").at(-1));
-    const upstream = net.connect(port, "127.0.0.1", () => {
-      client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
-      upstream.write(head);
-      upstream.pipe(client);
-      client.pipe(upstream);
-    });
-    upstream.on("error", () => client.destroy());
-    client.on("error", () => upstream.destroy());
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
-  return { url: `http://127.0.0.1:${(proxy.address() as net.AddressInfo).port}`, tunnels, close: () => (proxy.closeAllConnections(), proxy.close()) };
-}
 
 test("proxy-url: every request (reads and writes) goes through the proxy; the API server's name is only resolvable there", async () => {
   const name = "apiserver.through-proxy.invalid";
