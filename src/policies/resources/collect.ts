@@ -2,6 +2,7 @@
 // one pass when `unused` needs them, then every kind listed page by page. Each object is
 // evaluated as it arrives and only candidates are kept, so memory does not grow with the cluster.
 import type { ResourcePolicy, Settings } from "../../config/schema.ts";
+import { Interner } from "../../core/intern.ts";
 import type { Logger } from "../../core/log.ts";
 import { qualifiedName, resolveKinds, type ResourceKind } from "../../cluster/discovery.ts";
 import type { ResourceSource } from "../../cluster/resource-reader.ts";
@@ -127,6 +128,8 @@ export async function collectResources(o: ResourceCollectOptions): Promise<Resou
   const candidates: Candidate[] = [];
   const skipped: Skipped[] = [];
   const seen = new Set<string>();
+  // Candidates outlive the read: their repeated texts (namespaces, reasons) are held once.
+  const interner = new Interner();
   let evaluated = 0;
   let found: FoundResource | undefined;
   for (const { kind, policies } of kinds.values()) {
@@ -155,7 +158,7 @@ export async function collectResources(o: ResourceCollectOptions): Promise<Resou
             if (wanted) found = { obj, evaluations: o.policies.map((p) => evaluateResourcePolicy(obj!, p, context, true)), protections: resourceProtections(obj, protectionContext) };
             for (const e of evaluations) if (e.error) listSkipped.push({ policy: e.policy.name, target: targetOf(obj), reason: `${e.error}: not acted on` });
             if (!evaluations.some((e) => e.matched)) continue;
-            const candidate = chooseResourceAction(obj, evaluations, resourceProtections(obj, protectionContext), o.now);
+            const candidate = chooseResourceAction(obj, evaluations, resourceProtections(obj, protectionContext), o.now, interner);
             if (candidate) listCandidates.push(candidate);
           } catch (error) {
             // A field of an unexpected type: never act on an object that cannot be read whole.
@@ -189,7 +192,7 @@ function servedAs(kind: ResourceKind): ServedAs {
 }
 
 /** The first matching policy in config order that may act wins, as for pods. */
-export function chooseResourceAction(obj: ResourceObject, evaluations: ResourceEvaluation[], protections: ResourceProtection[], now: number): Candidate | undefined {
+export function chooseResourceAction(obj: ResourceObject, evaluations: ResourceEvaluation[], protections: ResourceProtection[], now: number, interner?: Interner): Candidate | undefined {
   const contenders: Contender[] = evaluations
     .filter((e) => e.matched)
     .map((e) => ({
@@ -201,9 +204,12 @@ export function chooseResourceAction(obj: ResourceObject, evaluations: ResourceE
     }));
   const picked = pickWinner(contenders, now);
   if (!picked) return undefined;
+  const held = (text: string) => (interner ? interner.of(text) : text);
   return {
-    target: { kind: obj.kind.kind, namespace: obj.namespace, name: obj.name, uid: obj.uid, resource: servedAs(obj.kind) },
+    target: { kind: obj.kind.kind, namespace: held(obj.namespace), name: obj.name, uid: obj.uid, resource: servedAs(obj.kind) },
     ...picked,
+    reasons: picked.reasons.map(held),
+    ...(picked.heldBack !== undefined ? { heldBack: held(picked.heldBack) } : {}),
     created: obj.created ?? 0,
     restarts: 0,
     owner: undefined,
