@@ -208,7 +208,7 @@ export function chooseResourceAction(obj: ResourceObject, evaluations: ResourceE
   return {
     target: { kind: obj.kind.kind, namespace: held(obj.namespace), name: obj.name, uid: obj.uid, resource: servedAs(obj.kind) },
     ...picked,
-    reasons: picked.reasons.map(held),
+    reasons: interner ? interner.list(picked.reasons) : picked.reasons,
     ...(picked.heldBack !== undefined ? { heldBack: held(picked.heldBack) } : {}),
     created: obj.created ?? 0,
     restarts: 0,
