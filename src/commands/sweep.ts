@@ -11,6 +11,7 @@ import { acquireLock, LockHeldError, type Lock } from "../cluster/lease.ts";
 import { createEventRecorder, createNoticeSender, EVENTS_NAMESPACE_FOR_CLUSTER_SCOPED } from "../cluster/events.ts";
 import { noticesOf, sendNotices } from "../execute/notices.ts";
 import type { DueNotice } from "../policies/resources/notice.ts";
+import { describeTargetRef } from "../plan/types.ts";
 import { describeDenied, missingPermissions } from "../cluster/access-review.ts";
 import { requiredPermissions, writeChecks } from "../deploy/permissions.ts";
 import { executePlan, type WriteMode } from "../execute/executor.ts";
@@ -185,12 +186,14 @@ async function sweepCommand(options: GlobalOptions, flags: SweepFlags, io: Io): 
         : undefined,
     });
     if (io.stderrIsTTY && prepared.plan.actions.length > 0) io.stderr("\r\x1b[K");
-    const notices = result.interrupted
-      ? noticesOf(due, "planned", `not started: ${result.interrupted}`)
+    // Notices go after the actions, and not at all once the API server stopped answering.
+    const notStarted = result.interrupted ?? result.stopped;
+    const notices = notStarted
+      ? noticesOf(due, "planned", `not started: ${notStarted}`)
       : mode === "client-dry-run" || due.length === 0
         ? noticesOf(due, "would-do")
         : await sendNotices(due, createNoticeSender(prepared.cluster!.client, prepared.cluster!.api, Date.now, mode === "server-dry-run"), mode === "server-dry-run", Date.now, interrupt.signal);
-    for (const n of notices) (n.status === "failed" ? log.warn : log.info)(`notice of policy ${n.policy} on ${n.target.namespace}/${n.target.name} (due ${n.dueAt}): ${n.status}`, n.detail ? { detail: n.detail } : {});
+    for (const n of notices) (n.status === "failed" ? log.warn : log.info)(`notice of policy ${n.policy} on ${describeTargetRef(n.target)} (due ${n.dueAt}): ${n.status}`, n.detail ? { detail: n.detail } : {});
     prepared.cluster?.client.close();
     // Image webhooks change nothing in the cluster: they go out even when the cluster stopped answering.
     const notifications = result.interrupted
