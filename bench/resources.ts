@@ -70,26 +70,44 @@ async function populate(kube: Kube): Promise<void> {
   log(`${CONFIGMAPS} ConfigMaps and ${PVCS} PVCs in ${NAMESPACES} namespaces (${cms.length + pvcs.length} created in ${((Date.now() - started) / 1000).toFixed(0)} s)`);
 }
 
+const TARGET_RSS_MB = 150;
+
+// The README's rows: the benchmark's policies, the same objects with a policy that plans nothing,
+// `ttl` alone, and the first with maxActions 50 (almost every target then in the skipped list).
+const VARIANTS: { label: string; config: string }[] = [
+  { label: "kube-sweeper plan (2 resource policies)", config: POLICIES },
+  { label: "the same objects, a policy that plans nothing", config: POLICIES.replace(/\n  - \{name: unused[^\n]*/, "").replace("when: {ttl: forever}", "when: {ttl: forever, olderThan: 3650d}") },
+  { label: "the same objects, `ttl` alone", config: POLICIES.replace(/\n  - \{name: unused[^\n]*/, "") },
+  { label: "the first row with `maxActions: 50`", config: POLICIES.replace("waitBetweenActions: 0s", "waitBetweenActions: 0s, maxActions: 50") },
+];
+
 export async function resourcesBenchmark(): Promise<string> {
   const kube = new Kube(env);
   try {
     await populate(kube);
     await new Promise((r) => setTimeout(r, 1_100));
-    const config = join(mkdtempSync(join(tmpdir(), "ks-bench-res-")), "resources.yaml");
-    writeFileSync(config, POLICIES);
-    let planned = 0;
-    let evaluated = 0;
-    const result = await repeated(RUNS, async () => {
-      const sample = await measure(process.execPath, [CLI, "plan", "-o", "json", "-c", config, "--qps", "0"], kubeEnv);
-      if (sample.code !== 0) throw new Error(`plan exited ${sample.code}: ${sample.stderr.slice(0, 500)}`);
-      const report = JSON.parse(sample.stdout) as { summary: { planned: number; evaluated: { resources?: number } } };
-      planned = report.summary.planned;
-      evaluated = report.summary.evaluated.resources ?? 0;
-      return sample;
-    });
+    const dir = mkdtempSync(join(tmpdir(), "ks-bench-res-"));
+    const rows: (string | number)[][] = [];
+    const verdicts: string[] = [];
+    for (const [i, variant] of VARIANTS.entries()) {
+      const config = join(dir, `resources-${i}.yaml`);
+      writeFileSync(config, variant.config);
+      let report = { summary: { planned: 0, skipped: 0, evaluated: { resources: 0 } } } as { summary: { planned: number; skipped: number; evaluated: { resources?: number } } };
+      const result = await repeated(RUNS, async () => {
+        const sample = await measure(process.execPath, [CLI, "plan", "-o", "json", "-c", config, "--qps", "0"], kubeEnv);
+        if (sample.code !== 0) throw new Error(`plan exited ${sample.code}: ${sample.stderr.slice(0, 500)}`);
+        report = JSON.parse(sample.stdout) as typeof report;
+        return sample;
+      });
+      const planned = `${report.summary.planned.toLocaleString("en")}${report.summary.skipped > 1000 ? ` (${report.summary.skipped.toLocaleString("en")} skipped)` : ""}`;
+      const met = result.peakRssMb <= TARGET_RSS_MB ? "met" : "NOT met";
+      rows.push([variant.label, `${(result.wallMs / 1000).toFixed(2)} s`, `${result.peakRssMb.toFixed(0)} MB`, (report.summary.evaluated.resources ?? 0).toLocaleString("en"), planned, `<= ${TARGET_RSS_MB} MB: ${met}`]);
+      verdicts.push(`${variant.label}: peak RSS ${result.peakRssMb.toFixed(0)} MB, target <= ${TARGET_RSS_MB} MB: ${met}`);
+    }
     return [
       `resources: ${CONFIGMAPS.toLocaleString("en")} ConfigMaps and ${PVCS.toLocaleString("en")} PVCs in ${NAMESPACES} namespaces, unused + ttl, median of ${RUNS} runs`,
-      markdownTable(["", "wall", "peak RSS", "objects evaluated", "planned", "target"], [["kube-sweeper plan (2 resource policies)", `${(result.wallMs / 1000).toFixed(2)} s`, `${result.peakRssMb.toFixed(0)} MB`, evaluated, planned, "peak RSS < 150 MB"]]),
+      markdownTable(["", "wall", "peak RSS", "objects evaluated", "planned", "target (peak RSS)"], rows),
+      ...verdicts,
     ].join("\n");
   } finally {
     kube.close();

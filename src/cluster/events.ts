@@ -1,11 +1,12 @@
 // A Kubernetes Event (events.k8s.io/v1) on the object of every action done, and a Warning for a
 // failed one. Best effort: a missing Event never changes an action's outcome.
 import { hostname } from "node:os";
-import type { Action, ActionKind } from "../plan/types.ts";
+import type { Action, ActionKind, TargetRef } from "../plan/types.ts";
+import type { DueNotice } from "../policies/resources/notice.ts";
 import type { ApiPolicy } from "./api-policy.ts";
 import type { JsonClient } from "./http.ts";
 import { toApiError } from "./api-error.ts";
-import { microTime } from "../core/clock.ts";
+import { isoSeconds, microTime } from "../core/clock.ts";
 
 export const REPORTING_CONTROLLER = "kube-sweeper.io/kube-sweeper";
 export const EVENTS_NAMESPACE_FOR_CLUSTER_SCOPED = "kube-system";
@@ -30,13 +31,7 @@ export async function createEventRecorder(client: JsonClient, policy: ApiPolicy,
     if (action.status !== "done" && action.status !== "failed") return undefined;
     const failed = action.status === "failed";
     const { reason, action: verb } = REASONS[action.action];
-    const served = action.target.resource;
-    const pod = action.target.kind === "Pod" || served?.namespaced === true;
-    // An events.k8s.io/v1 Event (eventTime set) about a cluster-scoped object (a Namespace) must
-    // live in kube-system: v1.20's validation refuses any other namespace ("involvedObject.namespace:
-    // Invalid value: \"\": does not match event.namespace"). An Event about a pod, or any
-    // namespaced object, lives with it.
-    const namespace = pod ? action.target.namespace : EVENTS_NAMESPACE_FOR_CLUSTER_SCOPED;
+    const { namespace, regarding } = eventPlace(action.target);
     const note = `${failed ? "failed: " : ""}policy ${action.policy}: ${action.reasons.join("; ")}${action.detail ? ` (${action.detail})` : ""}`.slice(0, 1000);
     try {
       await client.send("POST", `/apis/events.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/events`, {
@@ -51,12 +46,72 @@ export async function createEventRecorder(client: JsonClient, policy: ApiPolicy,
           reason: failed ? `${reason}Failed` : reason,
           type: failed ? "Warning" : "Normal",
           note,
-          regarding: { apiVersion: served ? (served.group ? `${served.group}/${served.version}` : served.version) : "v1", kind: action.target.kind, name: action.target.name, uid: action.target.uid, ...(pod ? { namespace: action.target.namespace } : {}) },
+          regarding,
         },
       });
       return undefined;
     } catch (error) {
       return `event not recorded: ${toApiError(error).message.split("\n")[0]}`;
+    }
+  };
+}
+
+/**
+ * Where an Event about this target lives, and how it names it. An events.k8s.io/v1 Event
+ * (eventTime set) about a cluster-scoped object (a Namespace) must live in kube-system: v1.20's
+ * validation refuses any other namespace ("involvedObject.namespace: Invalid value: \"\": does
+ * not match event.namespace"). An Event about a pod, or any namespaced object, lives with it.
+ */
+function eventPlace(target: TargetRef) {
+  const served = target.resource;
+  const namespaced = target.kind === "Pod" || served?.namespaced === true;
+  const apiVersion = served ? (served.group ? `${served.group}/${served.version}` : served.version) : "v1";
+  return {
+    namespace: namespaced ? target.namespace : EVENTS_NAMESPACE_FOR_CLUSTER_SCOPED,
+    regarding: { apiVersion, kind: target.kind, name: target.name, uid: target.uid, ...(namespaced ? { namespace: target.namespace } : {}) },
+  };
+}
+
+export type NoticeOutcome = { status: "done" | "skipped" | "failed"; detail: string };
+export type NoticeSender = (notice: DueNotice) => Promise<NoticeOutcome>;
+
+/**
+ * The notice's Event name: the object's uid and the instant it falls due. A later run that would
+ * warn again about the same due time creates the same name, and the API server answers 409
+ * AlreadyExists: once only, with no other permission than creating Events. (An Event lives for
+ * the API server's --event-ttl, 1 h by default; after that a run inside the window warns again.)
+ */
+export function noticeEventName(notice: DueNotice): string {
+  return `${notice.target.uid}.due-${Math.floor(notice.dueAt / 1000)}`;
+}
+
+/** A Warning Event before a deletion (`notifyBefore`); `dryRun` sends it with dryRun=All. */
+export function createNoticeSender(client: JsonClient, policy: ApiPolicy, clock: () => number, dryRun: boolean): NoticeSender {
+  const instance = process.env.POD_NAME ?? hostname();
+  return async (notice) => {
+    const { namespace, regarding } = eventPlace(notice.target);
+    const name = noticeEventName(notice);
+    const query = dryRun ? "?dryRun=All" : "";
+    try {
+      await client.send("POST", `/apis/events.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/events${query}`, {
+        policy,
+        body: {
+          metadata: { name },
+          eventTime: microTime(clock()),
+          reportingController: REPORTING_CONTROLLER,
+          reportingInstance: instance,
+          action: "Delete",
+          reason: "DeletionDue",
+          type: "Warning",
+          note: `policy ${notice.policy}: will be deleted at ${isoSeconds(notice.dueAt)} or at the first sweep after it: ${notice.reasons.slice(1).join("; ")}`.slice(0, 1000),
+          regarding,
+        },
+      });
+      return { status: "done", detail: `Event ${namespace}/${name}${dryRun ? " (dry run: dryRun=All)" : ""}` };
+    } catch (error) {
+      const failure = toApiError(error);
+      if (failure.code === 409) return { status: "skipped", detail: `already notified: Event ${namespace}/${name} exists` };
+      return { status: "failed", detail: `event not created: ${failure.message.split("\n")[0]}` };
     }
   };
 }

@@ -4,6 +4,7 @@ import { buildReport } from "../report/report.ts";
 import { printReport } from "../report/print.ts";
 import { cannotBePulled, imageEntries } from "../images/run.ts";
 import { plannedNotifications } from "../execute/image-notifications.ts";
+import { noticesOf } from "../execute/notices.ts";
 import { makeLogger, type GlobalOptions, type Io } from "./context.ts";
 import { evaluatedCounts, prepare } from "./prepare.ts";
 
@@ -29,6 +30,7 @@ async function planCommand(options: GlobalOptions, flags: { failOnFindings?: boo
     abortReason: prepared.plan.abortReason,
     images: prepared.images && imageEntries(prepared.images.findings),
     notifications: prepared.images && plannedNotifications(prepared.images.policies, prepared.images.findings),
+    notices: noticesOf(prepared.collected.resources?.notices ?? [], "planned"),
   });
   printReport(report, options, io);
   // A plan predicts its sweep: the guard's verdict is the same exit code.

@@ -8,7 +8,10 @@ import { resourcePoliciesOf } from "../plan/collect.ts";
 import { createNamespaceWriter } from "../cluster/namespace-writer.ts";
 import { createSidecarTerminator } from "../cluster/sidecar-terminator.ts";
 import { acquireLock, LockHeldError, type Lock } from "../cluster/lease.ts";
-import { createEventRecorder } from "../cluster/events.ts";
+import { createEventRecorder, createNoticeSender, EVENTS_NAMESPACE_FOR_CLUSTER_SCOPED } from "../cluster/events.ts";
+import { noticesOf, sendNotices } from "../execute/notices.ts";
+import type { DueNotice } from "../policies/resources/notice.ts";
+import { describeTargetRef } from "../plan/types.ts";
 import { describeDenied, missingPermissions } from "../cluster/access-review.ts";
 import { requiredPermissions, writeChecks } from "../deploy/permissions.ts";
 import { executePlan, type WriteMode } from "../execute/executor.ts";
@@ -18,7 +21,7 @@ import { createFreshReader } from "../cluster/fresh-reader.ts";
 import { protectedNamespacesOf } from "../plan/collect.ts";
 import { imageEntries } from "../images/run.ts";
 import { plannedNotifications, sendNotifications } from "../execute/image-notifications.ts";
-import { buildReport, type SweepReport } from "../report/report.ts";
+import { buildReport, type Notice, type SweepReport } from "../report/report.ts";
 import { printReport } from "../report/print.ts";
 import { publishMetrics } from "../report/metrics.ts";
 import { durationFlag, makeLogger, selfPod, type GlobalOptions, type Io } from "./context.ts";
@@ -135,7 +138,8 @@ async function sweepCommand(options: GlobalOptions, flags: SweepFlags, io: Io): 
     if (dryRun) log.info(`DRY-RUN (${dryRun}): nothing will be changed`);
     const images = prepared.images;
     const planned = images ? plannedNotifications(images.policies, images.findings) : [];
-    const report = (actions = prepared.plan.actions, interrupted?: string, notifications = planned): SweepReport =>
+    const due = prepared.collected.resources?.notices ?? [];
+    const report = (actions = prepared.plan.actions, interrupted?: string, notifications = planned, notices: Notice[] = noticesOf(due, "planned")): SweepReport =>
       buildReport({
         mode: dryRun ? "dry-run" : "sweep",
         dryRun,
@@ -149,6 +153,7 @@ async function sweepCommand(options: GlobalOptions, flags: SweepFlags, io: Io): 
         interrupted,
         images: images && imageEntries(images.findings),
         notifications,
+        notices,
       });
     const finish = async (result: SweepReport, code: ExitCode): Promise<ExitCode> => {
       printReport(result, options, io);
@@ -159,9 +164,9 @@ async function sweepCommand(options: GlobalOptions, flags: SweepFlags, io: Io): 
     if (prepared.plan.abortReason) {
       log.error(`${prepared.plan.abortReason}: acting on nothing`);
       const held = (detail: string) => ({ detail: `not started: ${detail}` });
-      return finish(report(prepared.plan.actions.map((a) => ({ ...a, ...held("blast-radius guard") })), undefined, planned.map((n) => ({ ...n, ...held("blast-radius guard") }))), EXIT.blastRadius);
+      return finish(report(prepared.plan.actions.map((a) => ({ ...a, ...held("blast-radius guard") })), undefined, planned.map((n) => ({ ...n, ...held("blast-radius guard") })), noticesOf(due, "planned", "not started: blast-radius guard")), EXIT.blastRadius);
     }
-    if (mode !== "client-dry-run" && prepared.plan.actions.length > 0) await checkPermissions(prepared, mode === "real");
+    if (mode !== "client-dry-run" && (prepared.plan.actions.length > 0 || due.length > 0)) await checkPermissions(prepared, mode === "real", due);
     const performers = mode === "client-dry-run" || prepared.plan.actions.length === 0 ? unusedPerformers() : await livePerformers(prepared, io, log, interrupt.signal);
     const recordEvent = mode === "real" && prepared.plan.actions.length > 0 ? await createEventRecorder(prepared.cluster!.client, prepared.cluster!.api, Date.now) : undefined;
     const result = await executePlan(prepared.plan, {
@@ -181,6 +186,14 @@ async function sweepCommand(options: GlobalOptions, flags: SweepFlags, io: Io): 
         : undefined,
     });
     if (io.stderrIsTTY && prepared.plan.actions.length > 0) io.stderr("\r\x1b[K");
+    // Notices go after the actions, and not at all once the API server stopped answering.
+    const notStarted = result.interrupted ?? result.stopped;
+    const notices = notStarted
+      ? noticesOf(due, "planned", `not started: ${notStarted}`)
+      : mode === "client-dry-run" || due.length === 0
+        ? noticesOf(due, "would-do")
+        : await sendNotices(due, createNoticeSender(prepared.cluster!.client, prepared.cluster!.api, Date.now, mode === "server-dry-run"), mode === "server-dry-run", Date.now, interrupt.signal);
+    for (const n of notices) (n.status === "failed" ? log.warn : log.info)(`notice of policy ${n.policy} on ${describeTargetRef(n.target)} (due ${n.dueAt}): ${n.status}`, n.detail ? { detail: n.detail } : {});
     prepared.cluster?.client.close();
     // Image webhooks change nothing in the cluster: they go out even when the cluster stopped answering.
     const notifications = result.interrupted
@@ -188,11 +201,11 @@ async function sweepCommand(options: GlobalOptions, flags: SweepFlags, io: Io): 
       : await sendNotifications(images?.policies ?? [], images?.findings ?? [], planned, { mode, env: io.env, clock: Date.now, source: prepared.view.source, signal: interrupt.signal });
     for (const n of notifications) (n.status === "failed" ? log.warn : log.info)(`webhook of image policy ${n.policy} (${n.images} images): ${n.status}`, n.detail ? { detail: n.detail } : {});
     if (result.stopped) log.error(`stopped: ${result.stopped}; ${result.actions.filter((a) => a.status === "planned").length} actions not started; a later run picks them up`);
-    const failed = result.actions.some((a) => a.status === "failed") || notifications.some((n) => n.status === "failed");
+    const failed = result.actions.some((a) => a.status === "failed") || notifications.some((n) => n.status === "failed") || notices.some((n) => n.status === "failed");
     // Cancelled while the image webhooks went out is an interruption too.
     const interrupted = result.interrupted ?? (interrupt.signal.aborted ? String(interrupt.signal.reason) : undefined);
     const code = interrupted ? EXIT.interrupted : failed ? EXIT.actionFailed : EXIT.ok;
-    return finish(report(result.actions, interrupted ?? result.stopped, notifications), code);
+    return finish(report(result.actions, interrupted ?? result.stopped, notifications, notices), code);
   } catch (error) {
     // Cancelled before acting (reading, checking images or permissions): whatever failed, failed
     // because of it.
@@ -209,8 +222,14 @@ async function sweepCommand(options: GlobalOptions, flags: SweepFlags, io: Io): 
 }
 
 /** Every permission the planned writes need, asked of the API server before the first one. */
-async function checkPermissions(prepared: Prepared, withEvents: boolean): Promise<void> {
-  const checks = writeChecks(requiredPermissions(prepared.config), prepared.plan.actions, withEvents);
+async function checkPermissions(prepared: Prepared, withEvents: boolean, notices: DueNotice[]): Promise<void> {
+  const permissions = requiredPermissions(prepared.config);
+  const checks = writeChecks(permissions, prepared.plan.actions, withEvents);
+  // A notice is an Event, sent in a server dry run too (with dryRun=All).
+  const events = permissions.find((p) => p.events);
+  for (const namespace of new Set(notices.map((n) => (n.target.resource?.namespaced ? n.target.namespace : EVENTS_NAMESPACE_FOR_CLUSTER_SCOPED)))) {
+    if (events && !checks.some((c) => c.permission === events && c.namespace === namespace)) checks.push({ permission: events, namespace });
+  }
   const denied = await missingPermissions(prepared.cluster!.client, checks, prepared.cluster!.api);
   if (denied.length > 0) {
     throw new ClusterAccessError(`missing permission${denied.length > 1 ? "s" : ""}, nothing was done: ${denied.map(describeDenied).join("; ")}`);

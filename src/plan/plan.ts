@@ -1,5 +1,6 @@
 // Candidates -> plan: blast radius, deterministic order, and limits. Pure.
 import type { Settings } from "../config/schema.ts";
+import { Interner } from "../core/intern.ts";
 import type { Action, Candidate, Plan, Skipped } from "./types.ts";
 
 export interface PlanInput {
@@ -25,10 +26,12 @@ export function buildPlan({ candidates, evaluatedPods, evaluatedNamespaces = 0, 
   const perNamespace = new Map<string, number>();
   const perOwner = new Map<string, number>();
   const perNode = new Map<string, number>();
+  // A full limit holds back every later target with the same text: held once.
+  const reasons = new Interner();
   for (const c of eligible) {
     const limit = limitReached(c, settings, actions.length, perNamespace, perOwner, perNode);
     if (limit) {
-      skipped.push(skip(c, limit));
+      skipped.push(skip(c, reasons.of(limit)));
       continue;
     }
     actions.push({ policy: c.policy, action: c.action, target: c.target, reasons: c.reasons, ...(c.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: c.gracePeriodSeconds } : {}), status: "planned", detail: "", at: null });

@@ -21,7 +21,7 @@ export function ttlVerdict(annotations: Record<string, string>, configured: numb
   if (created === undefined) return { holds: false, reason: "no creationTimestamp" };
   const age = now - created;
   const holds = age >= limit;
-  return { holds, reason: `age ${formatDuration(Math.max(0, age))} ${holds ? ">=" : "<"} ttl ${formatDuration(limit)} (${source})` };
+  return { holds, reason: `age ${formatDuration(Math.max(0, age))} ${holds ? ">=" : "<"} ttl ${formatDuration(limit)} (${source})`, dueAt: created + limit };
 }
 
 /** The kube-sweeper.io/expires (or kube-janitor's janitor/expires) time has come. */
@@ -33,5 +33,5 @@ export function expiresVerdict(annotations: Record<string, string>, enabled: boo
   if (!parsed.ok) return { holds: false, reason: `annotation ${annotation.name}: ${parsed.error}` };
   const holds = now >= parsed.value;
   const delta = formatDuration(Math.abs(now - parsed.value));
-  return { holds, reason: holds ? `expired at ${isoSeconds(parsed.value)} (${delta} ago, ${annotation.name})` : `expires at ${isoSeconds(parsed.value)} (in ${delta}, ${annotation.name})` };
+  return { holds, reason: holds ? `expired at ${isoSeconds(parsed.value)} (${delta} ago, ${annotation.name})` : `expires at ${isoSeconds(parsed.value)} (in ${delta}, ${annotation.name})`, dueAt: parsed.value };
 }

@@ -8,6 +8,8 @@ export interface Verdict {
   reason: string;
   /** The check could not be made for this object (a CEL runtime error): reported, never acted on. */
   error?: string;
+  /** A check of time (ttl, expires): the instant from which it holds, when known. */
+  dueAt?: number;
 }
 
 export interface NodeHealth {

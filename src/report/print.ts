@@ -2,6 +2,7 @@ import { stringify } from "yaml";
 import type { GlobalOptions, Io } from "../commands/context.ts";
 import { outputFormat } from "../commands/context.ts";
 import type { OutputFormat } from "./formats.ts";
+import { jsonChunks } from "./json-stream.ts";
 import type { SweepReport } from "./report.ts";
 import { renderMarkdown, renderTable, resourceName } from "./table.ts";
 
@@ -13,18 +14,27 @@ export function renderJson(value: unknown, io: Io): string {
   return `${io.stdoutIsTTY ? JSON.stringify(value, null, 2) : JSON.stringify(value)}\n`;
 }
 
+/** renderJson's text in pieces, so a large report is never held as one string. */
+export function* renderJsonChunks(value: unknown, io: Io): Generator<string> {
+  yield* jsonChunks(value, io.stdoutIsTTY ? 2 : 0);
+  yield "\n";
+}
+
 export function renderYaml(value: unknown): string {
   return stringify(value, { lineWidth: 0 });
 }
 
-/** Reporters are interchangeable: one per output format (the compiler checks none is missing). */
-const reporters: Record<OutputFormat, (report: SweepReport, io: Io) => string> = {
-  table: (report) => renderTable(report),
-  wide: (report) => renderTable(report, true),
-  json: renderJson,
-  yaml: renderYaml,
-  name: (report) => names(report).map((n) => `${n}\n`).join(""),
-  markdown: (report) => renderMarkdown(report),
+/**
+ * Reporters are interchangeable: one per output format (the compiler checks none is missing).
+ * Each gives its text in pieces, written as they come.
+ */
+const reporters: Record<OutputFormat, (report: SweepReport, io: Io) => Iterable<string>> = {
+  table: (report) => [renderTable(report)],
+  wide: (report) => [renderTable(report, true)],
+  json: renderJsonChunks,
+  yaml: (report) => [renderYaml(report)],
+  name: (report) => [names(report).map((n) => `${n}\n`).join("")],
+  markdown: (report) => [renderMarkdown(report)],
 };
 
 /**
@@ -37,7 +47,7 @@ function names(report: SweepReport): string[] {
 }
 
 export function printReport(report: SweepReport, options: GlobalOptions, io: Io): void {
-  io.stdout(reporters[outputFormat(options, io)](report, io));
+  for (const piece of reporters[outputFormat(options, io)](report, io)) io.stdout(piece);
 }
 
 /** For the other commands' results: each gives its text, names and Markdown; JSON and YAML are shared. */

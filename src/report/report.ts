@@ -1,7 +1,7 @@
 // The JSON report, exactly the contract's shape, plus the summary counters.
 import { isoSeconds } from "../core/clock.ts";
 import { API_VERSION } from "../config/schema.ts";
-import type { Action, ActionStatus, ServedAs, Skipped } from "../plan/types.ts";
+import type { Action, ActionStatus, ServedAs, Skipped, TargetRef } from "../plan/types.ts";
 
 export type ReportMode = "plan" | "sweep" | "dry-run" | "images";
 
@@ -36,6 +36,22 @@ export interface SweepReport {
   interrupted?: string;
   images?: ImageEntry[];
   notifications?: Notification[];
+  notices?: Notice[];
+}
+
+/**
+ * A resource policy's `notifyBefore`: a Warning Event on an object whose ttl or expiry falls due
+ * soon. Not an action: it changes nothing, so it is counted by no limit and no summary counter.
+ * `skipped`: an earlier run already sent it (its Event exists).
+ */
+export interface Notice {
+  policy: string;
+  target: TargetRef;
+  dueAt: string;
+  reasons: string[];
+  status: "planned" | "would-do" | "done" | "skipped" | "failed";
+  detail: string;
+  at: string | null;
 }
 
 /** A webhook call of an image policy: one per policy and run, listing the images not available. */
@@ -62,6 +78,7 @@ export interface ReportInput {
   interrupted?: string | undefined;
   images?: ImageEntry[] | undefined;
   notifications?: Notification[] | undefined;
+  notices?: Notice[] | undefined;
 }
 
 export function buildReport(input: ReportInput): SweepReport {
@@ -92,6 +109,7 @@ export function buildReport(input: ReportInput): SweepReport {
   if (input.interrupted) report.interrupted = input.interrupted;
   if (input.images) report.images = input.images;
   if (input.notifications?.length) report.notifications = input.notifications;
+  if (input.notices?.length) report.notices = input.notices.map((n) => ({ ...n, target: reportTarget(n.target) }));
   return report;
 }
 

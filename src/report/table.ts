@@ -40,7 +40,7 @@ export interface TableShape {
 }
 
 /** The report's tables, shared by -o table/wide and -o markdown so they cannot disagree. */
-function reportTables(report: SweepReport, wide: boolean): { actions: TableShape; skipped: TableShape; notifications: TableShape } {
+function reportTables(report: SweepReport, wide: boolean): { actions: TableShape; skipped: TableShape; notifications: TableShape; notices: TableShape } {
   const dry = report.mode === "dry-run";
   // The status stays one word so the column can be read with awk; a dry run says so on every row.
   const status = (s: string) => (dry ? `DRY-RUN:${s}` : s);
@@ -53,6 +53,10 @@ function reportTables(report: SweepReport, wide: boolean): { actions: TableShape
     notifications: {
       head: ["STATUS", "POLICY", "NOTIFICATION", "DETAIL"],
       rows: (report.notifications ?? []).map((n) => [status(n.status), n.policy, `webhook ${n.host}: ${n.images} images`, n.detail]),
+    },
+    notices: {
+      head: ["STATUS", "POLICY", "NOTICE", "DUE", "DETAIL"],
+      rows: (report.notices ?? []).map((n) => [status(n.status), n.policy, `Warning Event on ${resourceName(n.target)}`, n.dueAt, n.detail]),
     },
   };
 }
@@ -77,6 +81,7 @@ export function renderTable(report: SweepReport, wide = false): string {
   if (report.skipped.length) sections.push(renderRows(t.skipped.head, t.skipped.rows).trimEnd());
   if (report.images) sections.push(renderImageTable(report.images, wide).trimEnd());
   if (t.notifications.rows.length) sections.push(renderRows(t.notifications.head, t.notifications.rows).trimEnd());
+  if (t.notices.rows.length) sections.push(renderRows(t.notices.head, t.notices.rows).trimEnd());
   sections.push(summary(report));
   return `${sections.filter((s) => s !== "").join("\n\n")}\n`;
 }
@@ -89,6 +94,7 @@ export function renderMarkdown(report: SweepReport): string {
   if (report.skipped.length) sections.push(`<details><summary>${report.skipped.length} skipped</summary>\n\n${renderMarkdownRows(t.skipped.head, t.skipped.rows).trimEnd()}\n\n</details>`);
   if (report.images) sections.push(renderMarkdownRows(...imageShape(report.images, true)).trimEnd());
   if (t.notifications.rows.length) sections.push(renderMarkdownRows(t.notifications.head, t.notifications.rows).trimEnd());
+  if (t.notices.rows.length) sections.push(renderMarkdownRows(t.notices.head, t.notices.rows).trimEnd());
   sections.push(summary(report));
   return `${sections.join("\n\n")}\n`;
 }

@@ -155,3 +155,42 @@ test("resources: a ServiceAccount bound to exactly the generated Role sweeps; ex
   const ours = events.items.filter((e) => e.reportingController === "kube-sweeper.io/kube-sweeper").map((e) => `${e.regarding.apiVersion} ${e.regarding.kind} ${e.regarding.name}`);
   assert.ok(ours.includes(`${GROUP}/v1 Widget w-ttl-1s`) && ours.includes("apps/v1 Deployment web-expired"), ours.join("\n"));
 });
+
+test("resources: notifyBefore puts a Warning Event on the server (kube-system for a cluster-scoped object) before the ttl falls due; a second sweep does not repeat it (409 AlreadyExists); a server dry run leaves none", async () => {
+  const ns = await freshNamespace(kube, "res-notice");
+  await kube.create(`/api/v1/namespaces/${ns}/configmaps`, { metadata: { name: "cm-due", annotations: { "janitor/ttl": "1h" } }, data: { a: "1" } });
+  await kube.create(`/api/v1/namespaces/${ns}/configmaps`, { metadata: { name: "cm-later", annotations: { "janitor/ttl": "3h" } }, data: { a: "1" } });
+  const role = `e2e-notice-${ns}`;
+  await kube.create("/apis/rbac.authorization.k8s.io/v1/clusterroles", { metadata: { name: role, annotations: { "janitor/ttl": "1h" } }, rules: [] });
+  try {
+    const config = writeConfig(`settings: {waitBetweenActions: 0, lock: {namespace: ${ns}}}
+policies:
+  - {name: notice-cm, target: resources, match: {kinds: [configmaps], namespaces: [${ns}]}, when: {ttl: forever}, notifyBefore: 2h, action: delete}
+  - {name: notice-role, target: resources, match: {kinds: [clusterroles.rbac.authorization.k8s.io], name: "^${role}$"}, when: {ttl: forever}, notifyBefore: 2h, action: delete}
+`);
+    type EventList = { items: { metadata: { name: string }; type: string; reason: string; note: string; regarding: { kind: string; name: string } }[] };
+    const notices = async () => [
+      ...(await kube.get<EventList>(`/apis/events.k8s.io/v1/namespaces/${ns}/events`)).items,
+      ...(await kube.get<EventList>("/apis/events.k8s.io/v1/namespaces/kube-system/events")).items.filter((e) => e.regarding.name === role),
+    ].filter((e) => e.reason === "DeletionDue");
+    const run = async (...flags: string[]) => {
+      const result = await runCli(["sweep", ...flags, "-o", "json", "-c", config, "--kubeconfig", env.kubeconfigs.admin], { timeoutMs: 60_000 });
+      assert.equal(result.code, 0, result.stderr);
+      const report = parseReport(result.stdout);
+      assert.deepEqual(report.actions, [], "nothing is due yet");
+      return report.notices!.map((n) => `${n.target.name} ${n.status}`).sort();
+    };
+    assert.deepEqual(await run("--dry-run=server"), ["cm-due would-do", `${role} would-do`]);
+    assert.deepEqual(await notices(), [], "a server dry run creates no Event");
+    assert.deepEqual(await run(), ["cm-due done", `${role} done`]);
+    const sent = await notices();
+    assert.deepEqual(sent.map((e) => `${e.type} ${e.regarding.kind} ${e.regarding.name}`).sort(), [`Warning ClusterRole ${role}`, "Warning ConfigMap cm-due"]);
+    assert.deepEqual(await run(), ["cm-due skipped", `${role} skipped`]);
+    assert.equal((await notices()).length, 2, "not repeated");
+    // The server dry run of a notice already sent is refused the same way (the dry-run storage checks the name).
+    assert.deepEqual(await run("--dry-run=server"), ["cm-due skipped", `${role} skipped`]);
+    assert.ok(await kube.exists(`/api/v1/namespaces/${ns}/configmaps/cm-due`), "nothing deleted");
+  } finally {
+    await kube.request("DELETE", `/apis/rbac.authorization.k8s.io/v1/clusterroles/${role}`).catch(() => undefined);
+  }
+});

@@ -504,9 +504,10 @@ export async function startFakeApiServer(options: FakeOptions = {}): Promise<Fak
     }
     if (parts[0] === "apis" && parts[1] === "events.k8s.io" && parts[4] && parts[5] === "events" && r.method === "POST") {
       if (forbidden("create", "events")) return status(res, 403, "Forbidden", rbacMessage("create", "events", parts[4]), { kind: "events" });
+      const name = (r.body as { metadata?: { name?: string } })?.metadata?.name;
       // As the API server validates it: a generateName is a name prefix (a trailing "-" is allowed).
       const prefix = String((r.body as { metadata?: { generateName?: string } })?.metadata?.generateName ?? "");
-      if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?-?$/.test(prefix) || prefix.endsWith(".")) {
+      if (name === undefined && (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?-?$/.test(prefix) || prefix.endsWith("."))) {
         return status(res, 422, "Invalid", `Event "${prefix}x" is invalid: metadata.generateName: Invalid value: "${prefix}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'`);
       }
       // As v1.20's validation does for an Event with eventTime set: about a cluster-scoped object
@@ -514,6 +515,17 @@ export async function startFakeApiServer(options: FakeOptions = {}): Promise<Fak
       const regarding = String((r.body as { regarding?: { namespace?: string } })?.regarding?.namespace ?? "");
       if (regarding ? regarding !== parts[4] : parts[4] !== "kube-system") {
         return status(res, 422, "Invalid", `Event "${prefix}x" is invalid: involvedObject.namespace: Invalid value: "${regarding}": does not match event.namespace`);
+      }
+      // A named Event is created once: the same name again is 409 AlreadyExists, in a dry run too
+      // (the API server's dry-run storage checks for the key before answering).
+      if (name !== undefined) {
+        if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(name) || name.length > 253) {
+          return status(res, 422, "Invalid", `Event "${name}" is invalid: metadata.name: Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'`);
+        }
+        if (events.some((e) => e.namespace === parts[4] && (e.body.metadata as { name?: string } | undefined)?.name === name)) {
+          return status(res, 409, "AlreadyExists", `events.events.k8s.io "${name}" already exists`, { kind: "events", name });
+        }
+        if (dryRun) return json(res, 201, r.body);
       }
       events.push({ namespace: parts[4], body: r.body as Record<string, unknown> });
       return json(res, 201, r.body);

@@ -40,6 +40,21 @@ export const reportShape = z.object({
   abortReason: z.string().optional(),
   interrupted: z.string().optional(),
   skipped: z.array(z.strictObject({ policy: z.string(), target: skippedTarget, reason: z.string().min(1) })),
+  // A resource policy's notifyBefore: Warning Events before deletions (present only when there are any).
+  notices: z
+    .array(
+      z.strictObject({
+        policy: z.string(),
+        target: resourceTarget,
+        dueAt: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/),
+        reasons: z.array(z.string()).min(1),
+        status: z.enum(["planned", "would-do", "done", "skipped", "failed"]),
+        detail: z.string(),
+        at: z.string().nullable(),
+      }),
+    )
+    .min(1)
+    .optional(),
 });
 
 export type ReportShape = z.infer<typeof reportShape>;

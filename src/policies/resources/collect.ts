@@ -2,6 +2,7 @@
 // one pass when `unused` needs them, then every kind listed page by page. Each object is
 // evaluated as it arrives and only candidates are kept, so memory does not grow with the cluster.
 import type { ResourcePolicy, Settings } from "../../config/schema.ts";
+import { Interner } from "../../core/intern.ts";
 import type { Logger } from "../../core/log.ts";
 import { qualifiedName, resolveKinds, type ResourceKind } from "../../cluster/discovery.ts";
 import type { ResourceSource } from "../../cluster/resource-reader.ts";
@@ -11,6 +12,7 @@ import type { Candidate, ServedAs, Skipped } from "../../plan/types.ts";
 import type { NamespaceInfo } from "../verdict.ts";
 import { resourceObject, type KubeObject, type ResourceContext, type ResourceObject } from "./context.ts";
 import { evaluateResourcePolicy, type ResourceEvaluation } from "./evaluate.ts";
+import { dueNotice, type DueNotice } from "./notice.ts";
 import { ReferenceIndex } from "./references.ts";
 import { resourceProtections, resourceProtectionsFor, type ResourceProtection, type ResourceProtectionContext } from "./protections.ts";
 
@@ -42,6 +44,8 @@ export interface ResourceCollected {
   problems: string[];
   kindsByPolicy: Map<string, Set<string>>;
   found: FoundResource | undefined;
+  /** Objects whose ttl or expiry falls due within a policy's notifyBefore: a Warning Event each. */
+  notices: DueNotice[];
   /** The context the objects were judged in (explain re-evaluates with it). */
   context: ResourceContext;
   protectionContext: ResourceProtectionContext;
@@ -126,7 +130,11 @@ export async function collectResources(o: ResourceCollectOptions): Promise<Resou
 
   const candidates: Candidate[] = [];
   const skipped: Skipped[] = [];
+  const notices: DueNotice[] = [];
+  const notifying = o.policies.some((p) => p.notifyBefore !== undefined);
   const seen = new Set<string>();
+  // Candidates outlive the read: their repeated texts (namespaces, reasons) are held once.
+  const interner = new Interner();
   let evaluated = 0;
   let found: FoundResource | undefined;
   for (const { kind, policies } of kinds.values()) {
@@ -139,10 +147,11 @@ export async function collectResources(o: ResourceCollectOptions): Promise<Resou
       // What this list gave, dropped if the list has to start over.
       let listCandidates: Candidate[] = [];
       let listSkipped: Skipped[] = [];
+      let listNotices: DueNotice[] = [];
       let listEvaluated = 0;
       for await (const page of o.source.pages(kind, ns)) {
         if (page.restarted) {
-          [listCandidates, listSkipped, listEvaluated] = [[], [], 0];
+          [listCandidates, listSkipped, listNotices, listEvaluated] = [[], [], [], 0];
         }
         for (const raw of page.items) {
           if (!raw || typeof raw !== "object") continue;
@@ -154,8 +163,12 @@ export async function collectResources(o: ResourceCollectOptions): Promise<Resou
             const wanted = o.find && [kind.resource, qualifiedName(kind), kind.kind.toLowerCase()].includes(o.find.kind.toLowerCase()) && o.find.namespace === obj.namespace && o.find.name === obj.name;
             if (wanted) found = { obj, evaluations: o.policies.map((p) => evaluateResourcePolicy(obj!, p, context, true)), protections: resourceProtections(obj, protectionContext) };
             for (const e of evaluations) if (e.error) listSkipped.push({ policy: e.policy.name, target: targetOf(obj), reason: `${e.error}: not acted on` });
-            if (!evaluations.some((e) => e.matched)) continue;
-            const candidate = chooseResourceAction(obj, evaluations, resourceProtections(obj, protectionContext), o.now);
+            if (!evaluations.some((e) => e.matched)) {
+              const notice = notifying ? dueNotice(evaluations, resourceProtections(obj, protectionContext), o.now) : undefined;
+              if (notice) listNotices.push({ ...notice, target: { kind: obj.kind.kind, namespace: obj.namespace, name: obj.name, uid: obj.uid, resource: servedAs(obj.kind) } });
+              continue;
+            }
+            const candidate = chooseResourceAction(obj, evaluations, resourceProtections(obj, protectionContext), o.now, interner);
             if (candidate) listCandidates.push(candidate);
           } catch (error) {
             // A field of an unexpected type: never act on an object that cannot be read whole.
@@ -165,6 +178,11 @@ export async function collectResources(o: ResourceCollectOptions): Promise<Resou
       }
       evaluated += listEvaluated;
       skipped.push(...listSkipped);
+      for (const n of listNotices) {
+        if (seen.has(n.target.uid)) continue;
+        seen.add(n.target.uid);
+        notices.push(n);
+      }
       // The same objects served under two groups (events and events.events.k8s.io under "*"): once.
       for (const c of listCandidates) {
         if (seen.has(c.target.uid)) continue;
@@ -173,7 +191,7 @@ export async function collectResources(o: ResourceCollectOptions): Promise<Resou
       }
     }
   }
-  return { candidates, skipped, evaluated, problems, kindsByPolicy, found, context, protectionContext };
+  return { candidates, skipped, evaluated, problems, kindsByPolicy, found, notices, context, protectionContext };
 }
 
 function targetOf(obj: ResourceObject): Skipped["target"] {
@@ -189,7 +207,7 @@ function servedAs(kind: ResourceKind): ServedAs {
 }
 
 /** The first matching policy in config order that may act wins, as for pods. */
-export function chooseResourceAction(obj: ResourceObject, evaluations: ResourceEvaluation[], protections: ResourceProtection[], now: number): Candidate | undefined {
+export function chooseResourceAction(obj: ResourceObject, evaluations: ResourceEvaluation[], protections: ResourceProtection[], now: number, interner?: Interner): Candidate | undefined {
   const contenders: Contender[] = evaluations
     .filter((e) => e.matched)
     .map((e) => ({
@@ -201,9 +219,12 @@ export function chooseResourceAction(obj: ResourceObject, evaluations: ResourceE
     }));
   const picked = pickWinner(contenders, now);
   if (!picked) return undefined;
+  const held = (text: string) => (interner ? interner.of(text) : text);
   return {
-    target: { kind: obj.kind.kind, namespace: obj.namespace, name: obj.name, uid: obj.uid, resource: servedAs(obj.kind) },
+    target: { kind: obj.kind.kind, namespace: held(obj.namespace), name: obj.name, uid: obj.uid, resource: servedAs(obj.kind) },
     ...picked,
+    reasons: interner ? interner.list(picked.reasons) : picked.reasons,
+    ...(picked.heldBack !== undefined ? { heldBack: held(picked.heldBack) } : {}),
     created: obj.created ?? 0,
     restarts: 0,
     owner: undefined,

@@ -63,5 +63,11 @@ export function resourcePolicySchema<D extends z.ZodType, T extends z.ZodType, S
     schedule: parts.schedule.optional(),
     // `owned`: also objects a controller owns (deleting one only makes the controller recreate it).
     ignoreProtections: z.array(z.enum(RESOURCE_PROTECTION_OPT_OUTS)).optional(),
+    // A Warning Event on the object this long before its ttl or expiry falls due (kube-janitor's --delete-notification).
+    notifyBefore: parts.duration.optional(),
+  }).superRefine((policy, ctx) => {
+    if (policy.notifyBefore !== undefined && policy.when.ttl === undefined && policy.when.expires !== true) {
+      ctx.addIssue({ code: "custom", path: ["notifyBefore"], message: "needs when.ttl or when.expires: it warns before one of them falls due" });
+    }
   });
 }
