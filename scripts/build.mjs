@@ -60,12 +60,25 @@ await build({
   outExtension: { ".js": ".cjs" },
 });
 
+const define = { KUBE_SWEEPER_VERSION: JSON.stringify(version), KUBE_SWEEPER_LAZY_MODULES: JSON.stringify(JSON.stringify(Object.fromEntries(Object.entries(lazyModules).map(([pkg, name]) => [pkg, `./${name}.cjs`])))) };
+
+// The CLI and what it loads later, in dist/chunks/ (the lazy modules' paths are relative to it).
 await build({
   ...shared,
-  entryPoints: { main: "src/main.ts" },
+  entryPoints: { "chunks/cli": "src/cli.ts" },
   plugins: [lightKubeConfig, builtinsWithoutFacade],
   outdir: "dist",
   splitting: true,
   chunkNames: "chunks/[name]-[hash]",
-  define: { KUBE_SWEEPER_VERSION: JSON.stringify(version), KUBE_SWEEPER_LAZY_MODULES: JSON.stringify(JSON.stringify(Object.fromEntries(Object.entries(lazyModules).map(([pkg, name]) => [pkg, `./${name}.cjs`])))) },
+  define,
 });
+
+// The entry on its own: --version reads this one file (no shared chunk, no require shim), and
+// everything else starts with its import of the CLI.
+const cliChunk = {
+  name: "cli-chunk",
+  setup(b) {
+    b.onResolve({ filter: /^\.\/cli\.ts$/ }, () => ({ path: "./chunks/cli.mjs", external: true }));
+  },
+};
+await build({ ...shared, banner: {}, entryPoints: { main: "src/main.ts" }, plugins: [cliChunk], outdir: "dist", define });
