@@ -11,10 +11,11 @@ import { VERSION } from "./version.ts";
  * (the maximum is fixed at start, and the CLI is started without flags).
  */
 function capYoungGeneration(): void {
-  // Taken here, not imported: --version never loads them.
-  const v8 = process.getBuiltinModule("node:v8");
   const { PerformanceObserver } = process.getBuiltinModule("node:perf_hooks");
   const observer = new PerformanceObserver(() => {
+    // node:v8 takes a few ms to load: not before the heap is big enough to hold 16 MB of young generation.
+    if (process.memoryUsage().heapTotal < 24 * 2 ** 20) return;
+    const v8 = process.getBuiltinModule("node:v8");
     const young = v8.getHeapSpaceStatistics().find((space) => space.space_name === "new_space");
     if (!young || young.space_size < 16 * 2 ** 20) return;
     v8.setFlagsFromString("--semi-space-growth-factor=1");
