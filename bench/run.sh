@@ -13,11 +13,14 @@ fi
 # `npm run bench -- regex`: the pattern benchmark alone, which needs no control plane.
 if [ "${1:-}" = regex ]; then exec node bench/regex.ts; fi
 # `npm run bench -- distance`: 10,000 pods read directly and at a 50 ms round trip, alone.
+# `npm run bench -- startup` / `-- sweep`: start-up, or the sweeps, alone.
 scenario=bench/index.ts
+section=()
 if [ "${1:-}" = distance ]; then scenario=bench/distance.ts; fi
-[ "$scenario" = bench/distance.ts ] || bash test/registry/install.sh
+if [ "${1:-}" = startup ] || [ "${1:-}" = sweep ]; then scenario=bench/pods.ts section=("$1"); fi
+[ "$scenario" != bench/index.ts ] || bash test/registry/install.sh
 [ "${KS_BENCH_KEEP:-}" = 1 ] || trap 'bash test/e2e/cluster/down.sh' EXIT
 bash test/e2e/cluster/up.sh
 # shellcheck disable=SC1091
 . "$KS_E2E_STATE/env"
-node "$scenario"
+node "$scenario" "${section[@]}"

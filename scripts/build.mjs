@@ -2,6 +2,7 @@
 // Kubernetes client are chunks loaded only when needed, so validate starts without the client.
 import { build } from "esbuild";
 import { readFileSync, rmSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
 
@@ -33,16 +34,51 @@ const lightKubeConfig = {
   },
 };
 
-// The linear-time pattern engine, required by src/core/safe-regex.ts only when a config has a
-// pattern, so a run without patterns never loads it.
-await build({ ...shared, banner: {}, format: "cjs", entryPoints: { "pattern-engine": "re2js" }, outdir: "dist/chunks", outExtension: { ".js": ".cjs" } });
+// `import http from "node:http"` makes Node build the builtin's ES module facade, which reads every
+// export, and node:http's WebSocket and fetch-related exports load undici: 20 ms and more at every
+// start. The CLI's own imports of these builtins take the module object itself instead
+// (process.getBuiltinModule, Node >= 22.3). Default imports only: a named one fails the build.
+const srcDir = fileURLToPath(new URL("../src/", import.meta.url));
+const builtinsWithoutFacade = {
+  name: "builtins-without-facade",
+  setup(b) {
+    b.onResolve({ filter: /^node:(http|https|net|tls)$/ }, (args) => (args.importer.startsWith(srcDir) ? { path: args.path, namespace: "builtin-object" } : undefined));
+    b.onLoad({ filter: /.*/, namespace: "builtin-object" }, (args) => ({ contents: `export default process.getBuiltinModule(${JSON.stringify(args.path)});`, loader: "js" }));
+  },
+};
 
+// Dependencies only some configs need, each a CommonJS file of its own that src/core/lazy-require.ts
+// requires on first use: the pattern engine (a pattern), CEL (a `cel` condition), cron-parser with
+// luxon (a schedule, `manifests`). 330 KB the CLI's chunk no longer compiles and runs at start-up.
+const lazyModules = { re2js: "pattern-engine", "@marcbachmann/cel-js": "cel", "cron-parser": "cron" };
 await build({
   ...shared,
-  entryPoints: { main: "src/main.ts" },
-  plugins: [lightKubeConfig],
+  banner: {},
+  format: "cjs",
+  entryPoints: Object.fromEntries(Object.entries(lazyModules).map(([pkg, name]) => [name, pkg])),
+  outdir: "dist/chunks",
+  outExtension: { ".js": ".cjs" },
+});
+
+const define = { KUBE_SWEEPER_VERSION: JSON.stringify(version), KUBE_SWEEPER_LAZY_MODULES: JSON.stringify(JSON.stringify(Object.fromEntries(Object.entries(lazyModules).map(([pkg, name]) => [pkg, `./${name}.cjs`])))) };
+
+// The CLI and what it loads later, in dist/chunks/ (the lazy modules' paths are relative to it).
+await build({
+  ...shared,
+  entryPoints: { "chunks/cli": "src/cli.ts" },
+  plugins: [lightKubeConfig, builtinsWithoutFacade],
   outdir: "dist",
   splitting: true,
   chunkNames: "chunks/[name]-[hash]",
-  define: { KUBE_SWEEPER_VERSION: JSON.stringify(version), KUBE_SWEEPER_PATTERN_ENGINE: JSON.stringify("./pattern-engine.cjs") },
+  define,
 });
+
+// The entry on its own: --version reads this one file (no shared chunk, no require shim), and
+// everything else starts with its import of the CLI.
+const cliChunk = {
+  name: "cli-chunk",
+  setup(b) {
+    b.onResolve({ filter: /^\.\/cli\.ts$/ }, () => ({ path: "./chunks/cli.mjs", external: true }));
+  },
+};
+await build({ ...shared, banner: {}, entryPoints: { main: "src/main.ts" }, plugins: [cliChunk], outdir: "dist", define });

@@ -56,6 +56,8 @@ export interface JsonClient {
    * retried like any read; a failure after that throws ApiError (code 0 for the network).
    */
   streamList<T>(path: string, options?: StreamListOptions): AsyncGenerator<T[], ListMetadata>;
+  /** Lets up to `count` requests be open at once (4 until then): a sweep's writers in flight need a connection each. */
+  allowConnections(count: number): void;
   close(): void;
 }
 
@@ -66,11 +68,16 @@ export async function jsonClient(connection: Connection, credentials: Credential
   // Credentials are asked for before every request (they may expire mid-run); the connection
   // pool is kept while the client certificate stays the same.
   const agents = new Map<unknown, http.Agent>();
+  let maxSockets = 4;
   const agentFor = (credential: Credential) => {
     const key = credential.cert;
     let agent = agents.get(key);
-    if (!agent) agents.set(key, (agent = clusterAgent(connection.cluster, credential, 4)));
+    if (!agent) agents.set(key, (agent = clusterAgent(connection.cluster, credential, maxSockets)));
     return agent;
+  };
+  const allowConnections = (count: number) => {
+    maxSockets = Math.max(maxSockets, count);
+    for (const agent of agents.values()) agent.maxSockets = maxSockets;
   };
 
   // Fetched now, so that credentials or TLS files that cannot be used stop the run before any
@@ -225,7 +232,7 @@ export async function jsonClient(connection: Connection, credentials: Credential
   // Reads are always safe to repeat.
   const getJson = <T>(path: string, expect?: ExpectedObject) => api.retrying(`GET ${path.split("?")[0]}`, () => api.limiter.take().then(() => getOnce<T>(path, expect)));
 
-  return { server, getJson, send, streamList, close: () => agents.forEach((agent) => agent.destroy()) };
+  return { server, getJson, send, streamList, allowConnections, close: () => agents.forEach((agent) => agent.destroy()) };
 }
 
 /** Why a 200 answer is not the object asked for (the real server always names its kind). */

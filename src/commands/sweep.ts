@@ -111,6 +111,8 @@ async function sweepCommand(options: GlobalOptions, flags: SweepFlags, io: Io): 
     const onConnected = async (cluster: NonNullable<Prepared["cluster"]>, config: Config, seedDryRun: boolean) => {
       // No retry wait outlasts the deadline or an interruption.
       cluster.api.bound(deadline !== undefined ? startedAt + deadline : undefined, interrupt.signal);
+      // A connection per writer, and one more for the Event each sends alongside its next write.
+      cluster.client.allowConnections(2 * concurrency);
       const mode = writeMode(flags.dryRun, seedDryRun);
       refusePinnedClock(options, mode);
       if (mode !== "real" || !config.settings.lock.enabled) return;

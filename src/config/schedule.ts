@@ -1,10 +1,13 @@
 // Cron windows: a policy with a schedule acts only within `window` after a cron tick.
-import { CronExpressionParser } from "cron-parser";
+import { lazyRequire } from "../core/lazy-require.ts";
 import type { Schedule } from "./schema.ts";
 import { formatDuration } from "../core/duration.ts";
 import { isoSeconds } from "../core/clock.ts";
 
-export function scheduleProblem(cron: string, timeZone: string | undefined): string | undefined {
+/** cron-parser (and the date library under it), required by the first schedule only (lazy-require.ts). */
+export const cron = lazyRequire<typeof import("cron-parser")>("cron-parser");
+
+export function scheduleProblem(expression: string, timeZone: string | undefined): string | undefined {
   if (timeZone !== undefined) {
     try {
       new Intl.DateTimeFormat("en", { timeZone });
@@ -13,9 +16,9 @@ export function scheduleProblem(cron: string, timeZone: string | undefined): str
     }
   }
   try {
-    CronExpressionParser.parse(cron, timeZone ? { tz: timeZone } : {});
+    cron().CronExpressionParser.parse(expression, timeZone ? { tz: timeZone } : {});
   } catch (error) {
-    return `${JSON.stringify(cron)} is not a cron expression: ${(error as Error).message}`;
+    return `${JSON.stringify(expression)} is not a cron expression: ${(error as Error).message}`;
   }
   return undefined;
 }
@@ -28,6 +31,7 @@ export interface WindowVerdict {
 export function scheduleWindow(schedule: Schedule, now: number): WindowVerdict {
   // prev() is strictly before currentDate; a second past now lets a tick at exactly now count.
   const options = { currentDate: new Date(now + 1000), ...(schedule.timeZone ? { tz: schedule.timeZone } : {}) };
+  const { CronExpressionParser } = cron();
   const lastTick = CronExpressionParser.parse(schedule.cron, options).prev().getTime();
   const since = now - lastTick;
   if (since < schedule.window) {

@@ -10,24 +10,32 @@
 // bounded in time: a CEL program always terminates, but comprehensions nested over large lists (or
 // a catastrophic `matches`) can run for minutes, so each evaluation runs under node:vm's timeout,
 // whose watchdog stops any JavaScript running on the thread, the library's own included.
+// The library is required on the first expression only (lazy-require.ts): most configs have none.
 import vm from "node:vm";
-import { Environment, type ParseResult } from "@marcbachmann/cel-js";
+import type { Environment, ParseResult } from "@marcbachmann/cel-js";
+import { lazyRequire } from "./lazy-require.ts";
 
 /** Longest an expression may be, and the time one evaluation may take. */
 export const CEL_MAX_LENGTH = 10_000;
 export const CEL_TIME_LIMIT_MS = 250;
 
-const environment = new Environment({
-  // Objects come from JSON: maps whose values have many types.
-  homogeneousAggregateLiterals: false,
-  limits: { maxAstNodes: 2_000, maxDepth: 50, maxListElements: 1_000, maxMapEntries: 1_000, maxCallArguments: 32 },
-})
-  .registerVariable("object", "map")
-  .registerVariable("now", "google.protobuf.Timestamp")
-  .registerVariable("age", "google.protobuf.Duration");
+const library = lazyRequire<{ Environment: typeof Environment }>("@marcbachmann/cel-js");
+let loaded: { environment: Environment; Duration: { fromMilliseconds(ms: number): unknown } } | undefined;
 
-// The library's Duration class is not exported; its constructor is reachable from a value.
-const Duration = (environment.evaluate('duration("1s")') as object).constructor as unknown as { fromMilliseconds(ms: number): unknown };
+function cel() {
+  if (loaded) return loaded;
+  const environment = new (library().Environment)({
+    // Objects come from JSON: maps whose values have many types.
+    homogeneousAggregateLiterals: false,
+    limits: { maxAstNodes: 2_000, maxDepth: 50, maxListElements: 1_000, maxMapEntries: 1_000, maxCallArguments: 32 },
+  })
+    .registerVariable("object", "map")
+    .registerVariable("now", "google.protobuf.Timestamp")
+    .registerVariable("age", "google.protobuf.Duration");
+  // The library's Duration class is not exported; its constructor is reachable from a value.
+  const Duration = (environment.evaluate('duration("1s")') as object).constructor as unknown as { fromMilliseconds(ms: number): unknown };
+  return (loaded = { environment, Duration });
+}
 
 export interface CelProgram {
   source: string;
@@ -41,7 +49,7 @@ export function compileCel(source: string): CelCompiled {
   if (source.length > CEL_MAX_LENGTH) return { ok: false, message: `CEL expression longer than ${CEL_MAX_LENGTH} characters` };
   let run: ParseResult;
   try {
-    run = environment.parse(source);
+    run = cel().environment.parse(source);
   } catch (error) {
     return { ok: false, message: describeError("syntax error", source, error) };
   }
@@ -70,7 +78,7 @@ const runJob = new vm.Script("job()");
  * Never throws: a runtime error, a non-bool result or a run over the time limit is an outcome.
  */
 export function evaluateCel(program: CelProgram, celObject: unknown, now: number, age: number, timeLimitMs = CEL_TIME_LIMIT_MS): CelOutcome {
-  const bindings = { object: celObject, now: new Date(now), age: Duration.fromMilliseconds(age) };
+  const bindings = { object: celObject, now: new Date(now), age: cel().Duration.fromMilliseconds(age) };
   sandbox.job = () => program.run(bindings);
   let value: unknown;
   try {

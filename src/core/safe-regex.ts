@@ -11,8 +11,8 @@
 //   - re2 (the native addon): needs node-gyp or a prebuilt binary fetched from GitHub at install,
 //     which offline installs cannot do, and the image ships no node_modules.
 // The engine is loaded on the first pattern only, so a config without patterns starts as before.
-import { createRequire } from "node:module";
 import type { RE2JS } from "re2js";
+import { lazyRequire } from "./lazy-require.ts";
 
 /** A compiled user pattern: `test` is a search anywhere in the text, as RegExp.prototype.test. */
 export interface NamePattern {
@@ -26,23 +26,15 @@ export class PatternError extends Error {}
 // Long patterns compile to large programs; a name filter never needs one this long.
 export const MAX_PATTERN_LENGTH = 1000;
 
-// The bundle ships the engine as its own file next to the chunks (scripts/build.mjs), required
-// only when a pattern is compiled; from source it is the package itself.
-declare const KUBE_SWEEPER_PATTERN_ENGINE: string | undefined;
-const ENGINE_MODULE = typeof KUBE_SWEEPER_PATTERN_ENGINE === "string" ? KUBE_SWEEPER_PATTERN_ENGINE : "re2js";
-let engine: typeof RE2JS | undefined;
-
-function loadEngine(): typeof RE2JS {
-  engine ??= (createRequire(import.meta.url)(ENGINE_MODULE) as { RE2JS: typeof RE2JS }).RE2JS;
-  return engine;
-}
+// Required only when a pattern is compiled (see lazy-require.ts).
+const engine = lazyRequire<{ RE2JS: typeof RE2JS }>("re2js");
 
 /** Compiles a user pattern for the linear-time engine, or throws PatternError saying why not. */
 export function compilePattern(source: string): NamePattern {
   if (source.length > MAX_PATTERN_LENGTH) throw new PatternError(`is refused: longer than ${MAX_PATTERN_LENGTH} characters`);
   const unsupported = unsupportedSyntax(source);
   if (unsupported) throw new PatternError(`is refused: ${unsupported} (patterns run in a linear-time RE2 engine)`);
-  const RE2 = loadEngine();
+  const RE2 = engine().RE2JS;
   let compiled: RE2JS;
   try {
     // JavaScript spellings RE2 writes differently (named groups, \u{...}) are translated first.

@@ -1,7 +1,7 @@
 // Ready-to-apply YAML for a config: ServiceAccount, least-privilege RBAC computed from the
 // config's policies and actions (nothing more), the config in a ConfigMap, and a CronJob.
-import { CronExpressionParser } from "cron-parser";
 import { stringify } from "yaml";
+import { cron } from "../config/schedule.ts";
 import type { Config } from "../config/schema.ts";
 import { UsageError } from "../errors.ts";
 import { permissionsAndNotes, rulesOf } from "./permissions.ts";
@@ -26,7 +26,7 @@ const CONFIG_DIR = "/etc/kube-sweeper";
 export function nextRuns(schedule: string, now: number, count = 3): string[] {
   let expression;
   try {
-    expression = CronExpressionParser.parse(schedule, { currentDate: new Date(now), tz: "UTC" });
+    expression = cron().CronExpressionParser.parse(schedule, { currentDate: new Date(now), tz: "UTC" });
   } catch (error) {
     throw new UsageError(`--schedule ${JSON.stringify(schedule)} is not a cron expression: ${(error as Error).message}`);
   }

@@ -20,9 +20,13 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
+// One compile cache for the runs of a test file (the CLI keeps one under XDG_CACHE_HOME), rather
+// than one in every private HOME.
+const cacheHome = mkdtempSync(join(tmpdir(), "ks-cache-"));
+
 /** A clean environment: no kubeconfig, no seed variables, a private HOME. */
 export function baseEnv(): Record<string, string> {
-  return { PATH: process.env.PATH ?? "", HOME: mkdtempSync(join(tmpdir(), "ks-home-")) };
+  return { PATH: process.env.PATH ?? "", HOME: mkdtempSync(join(tmpdir(), "ks-home-")), XDG_CACHE_HOME: cacheHome };
 }
 
 export function runCli(args: string[], options: RunOptions = {}): Promise<CliResult> {
