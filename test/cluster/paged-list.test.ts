@@ -14,6 +14,7 @@ import { credentialsFor } from "../../src/cluster/kubeconfig-credentials.ts";
 import { resolveConnection } from "../../src/cluster/kubeconfig.ts";
 import { pagedList } from "../../src/cluster/live.ts";
 import type { Pod } from "../../src/core/k8s.ts";
+import { mostAtOnce } from "../helpers/in-flight.ts";
 
 const names = (count: number) => Array.from({ length: count }, (_, i) => `p-${String(i).padStart(4, "0")}`);
 
@@ -47,18 +48,6 @@ async function read(client: JsonClient, limit: number, inFlight?: number): Promi
 const podLists = (server: FakeApiServer) => server.requests.filter((r) => r.method === "GET" && r.path === "/api/v1/pods");
 
 /** The most list requests the server was answering at one moment. */
-function mostAtOnce(requests: RecordedRequest[]): number {
-  const edges = requests.flatMap((r) => [
-    [r.at, 1],
-    [r.doneAt ?? Infinity, -1],
-  ]);
-  // An answer finished in the same millisecond as the next request came counts as before it.
-  edges.sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
-  let open = 0;
-  let most = 0;
-  for (const [, step] of edges) most = Math.max(most, (open += step!));
-  return most;
-}
 
 /** Every list answer finished (an abandoned page's request is closed, not left open). */
 async function allDone(server: FakeApiServer) {
