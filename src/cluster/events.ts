@@ -1,7 +1,8 @@
 // A Kubernetes Event (events.k8s.io/v1) on the object of every action done, and a Warning for a
 // failed one. Best effort: a missing Event never changes an action's outcome.
 import { hostname } from "node:os";
-import type { Action, ActionKind } from "../plan/types.ts";
+import type { Action } from "../plan/types.ts";
+import { moduleOfAction, type HAND_WIRED_ACTION_KINDS } from "../policies/targets.ts";
 import type { ApiPolicy } from "./api-policy.ts";
 import type { JsonClient } from "./http.ts";
 import { toApiError } from "./api-error.ts";
@@ -10,15 +11,16 @@ import { microTime } from "../core/clock.ts";
 export const REPORTING_CONTROLLER = "kube-sweeper.io/kube-sweeper";
 export const EVENTS_NAMESPACE_FOR_CLUSTER_SCOPED = "kube-system";
 
-const REASONS: Record<ActionKind, { reason: string; action: string }> = {
+// A target module names its own (policies/target.ts).
+const REASONS: Record<(typeof HAND_WIRED_ACTION_KINDS)[number], { reason: string; action: string }> = {
   delete: { reason: "SweptPod", action: "Delete" },
   evict: { reason: "EvictedPod", action: "Evict" },
   terminate: { reason: "SidecarTerminated", action: "TerminateSidecar" },
   deleteNamespace: { reason: "NamespaceDeleted", action: "Delete" },
   scaleDown: { reason: "ScaledDown", action: "Scale" },
   webhook: { reason: "WebhookCalled", action: "Notify" },
-  deleteResource: { reason: "SweptObject", action: "Delete" },
 };
+const reasonOf = (kind: Action["action"]) => (REASONS as Record<string, { reason: string; action: string }>)[kind] ?? moduleOfAction(kind)!.events[kind];
 
 export type EventRecorder = (action: Action) => Promise<string | undefined>;
 
@@ -29,7 +31,7 @@ export async function createEventRecorder(client: JsonClient, policy: ApiPolicy,
   return async (action) => {
     if (action.status !== "done" && action.status !== "failed") return undefined;
     const failed = action.status === "failed";
-    const { reason, action: verb } = REASONS[action.action];
+    const { reason, action: verb } = reasonOf(action.action);
     const served = action.target.resource;
     const pod = action.target.kind === "Pod" || served?.namespaced === true;
     // An events.k8s.io/v1 Event (eventTime set) about a cluster-scoped object (a Namespace) must

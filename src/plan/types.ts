@@ -2,8 +2,8 @@
 
 export type PodActionKind = "delete" | "evict" | "terminate";
 export type NamespaceActionKind = "deleteNamespace" | "scaleDown" | "webhook";
-export type ResourceActionKind = "deleteResource";
-export type ActionKind = PodActionKind | NamespaceActionKind | ResourceActionKind;
+/** The kinds of the target modules are declared by each module (policies/targets.ts). */
+export type ActionKind = PodActionKind | NamespaceActionKind | import("../policies/targets.ts").ModuleActionKind;
 
 /** `skipped`: read again just before the write, the target no longer qualified (the detail says why). */
 export type ActionStatus = "planned" | "would-do" | "done" | "failed" | "blocked" | "gone" | "conflict" | "skipped";
