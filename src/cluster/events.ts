@@ -1,8 +1,8 @@
 // A Kubernetes Event (events.k8s.io/v1) on the object of every action done, and a Warning for a
 // failed one. Best effort: a missing Event never changes an action's outcome.
 import { hostname } from "node:os";
-import type { Action, ActionKind, TargetRef } from "../plan/types.ts";
-import type { DueNotice } from "../policies/resources/notice.ts";
+import type { Action, DueNotice, TargetRef } from "../plan/types.ts";
+import { moduleOfAction, type HAND_WIRED_ACTION_KINDS } from "../policies/targets.ts";
 import type { ApiPolicy } from "./api-policy.ts";
 import type { JsonClient } from "./http.ts";
 import { toApiError } from "./api-error.ts";
@@ -11,15 +11,16 @@ import { isoSeconds, microTime } from "../core/clock.ts";
 export const REPORTING_CONTROLLER = "kube-sweeper.io/kube-sweeper";
 export const EVENTS_NAMESPACE_FOR_CLUSTER_SCOPED = "kube-system";
 
-const REASONS: Record<ActionKind, { reason: string; action: string }> = {
+// A target module names its own (policies/target.ts).
+const REASONS: Record<(typeof HAND_WIRED_ACTION_KINDS)[number], { reason: string; action: string }> = {
   delete: { reason: "SweptPod", action: "Delete" },
   evict: { reason: "EvictedPod", action: "Evict" },
   terminate: { reason: "SidecarTerminated", action: "TerminateSidecar" },
   deleteNamespace: { reason: "NamespaceDeleted", action: "Delete" },
   scaleDown: { reason: "ScaledDown", action: "Scale" },
   webhook: { reason: "WebhookCalled", action: "Notify" },
-  deleteResource: { reason: "SweptObject", action: "Delete" },
 };
+const reasonOf = (kind: Action["action"]) => (REASONS as Record<string, { reason: string; action: string }>)[kind] ?? moduleOfAction(kind)!.events[kind];
 
 export type EventRecorder = (action: Action) => Promise<string | undefined>;
 
@@ -30,7 +31,7 @@ export async function createEventRecorder(client: JsonClient, policy: ApiPolicy,
   return async (action) => {
     if (action.status !== "done" && action.status !== "failed") return undefined;
     const failed = action.status === "failed";
-    const { reason, action: verb } = REASONS[action.action];
+    const { reason, action: verb } = reasonOf(action.action);
     const { namespace, regarding } = eventPlace(action.target);
     const note = `${failed ? "failed: " : ""}policy ${action.policy}: ${action.reasons.join("; ")}${action.detail ? ` (${action.detail})` : ""}`.slice(0, 1000);
     try {

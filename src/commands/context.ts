@@ -4,6 +4,7 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { loadConfig, type LoadedConfig } from "../config/load.ts";
 import { settingsWarnings, type Config } from "../config/schema.ts";
 import { namespacePoliciesOf, podPoliciesOf } from "../plan/collect.ts";
+import { targetModules } from "../policies/targets.ts";
 import { parseInstant } from "../core/clock.ts";
 import { parseDuration } from "../core/duration.ts";
 import { createLogger, type Logger, type LogLevel } from "../core/log.ts";
@@ -87,7 +88,6 @@ export function durationFlag(flag: string, value: string | undefined): number | 
 export function readScope(config: Config, namespacesFlag: string[] | undefined): ReadScope {
   const pods = podPoliciesOf(config);
   const sidecars = config.policies.filter((p) => p.target === "sidecars");
-  const resources = config.policies.filter((p) => p.target === "resources");
   const namespacePolicies = namespacePoliciesOf(config);
   const managers = config.settings.namespaceManagers;
   const countingPods = namespacePolicies.filter((p) => p.when.podsSucceeded);
@@ -101,7 +101,14 @@ export function readScope(config: Config, namespacesFlag: string[] | undefined):
     namespaces: namespaces?.sort(),
     readPods: pods.length > 0 || sidecars.length > 0 || countingPods.length > 0 || managers,
     needNodes: pods.some((p) => p.when.nodeUnhealthyFor !== undefined),
-    needNamespaces: [...pods, ...sidecars, ...resources].some((p) => p.match.namespaceSelector !== undefined) || namespacePolicies.length > 0 || managers,
+    needNamespaces:
+      [...pods, ...sidecars].some((p) => p.match.namespaceSelector !== undefined) ||
+      namespacePolicies.length > 0 ||
+      managers ||
+      targetModules().some((m) => {
+        const policies = m.policiesOf(config);
+        return policies.length > 0 && m.readScope(policies).namespaces;
+      }),
     namespaceManagers: managers,
     needPriorityClasses: [config.settings.safetyFilters, ...pods.map((p) => p.safetyFilters)].some((f) => f?.priorityThreshold?.className !== undefined),
     podFieldSelector: phases?.size === 1 ? `status.phase=${[...phases][0]}` : undefined,

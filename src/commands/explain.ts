@@ -6,7 +6,8 @@ import { evaluateSidecarPolicy } from "../policies/sidecars/evaluate.ts";
 import { blockersOf, podBlockers } from "../plan/choose.ts";
 import { podProtections, protectedNamespaceSet } from "../plan/protections.ts";
 import { namespaceProtections } from "../plan/namespace-protections.ts";
-import { resourceProtectionsFor } from "../policies/resources/protections.ts";
+import { targetModules } from "../policies/targets.ts";
+import type { TargetExplanation, TargetFind } from "../policies/target.ts";
 import { makeLogger, selfPod, type GlobalOptions, type Io } from "./context.ts";
 import { printResult } from "../report/print.ts";
 import { resourceName } from "../report/table.ts";
@@ -20,27 +21,21 @@ export function registerExplain(program: Command, io: Io, run: (code: Promise<Ex
     .action((target: string, _flags: unknown, command: Command) => run(explainCommand(target, command.optsWithGlobals<GlobalOptions>(), io)));
 }
 
-interface Check {
-  check: string;
-  holds: boolean;
-  reason: string;
-}
-
-export interface Explanation {
-  target: { kind: string; namespace?: string; name: string; uid: string };
-  policies: { name: string; action: string; matched: boolean; match: Check[]; conditions: Check[]; heldBackBy: string[] }[];
-  protections: { reason: string; canBeIgnoredWith?: string }[];
+export interface Explanation extends TargetExplanation {
   outcome: string;
 }
 
-type Target = { kind: "Pod"; namespace: string; name: string } | { kind: "Namespace"; name: string } | { kind: "Resource"; resource: string; namespace: string; name: string };
+type Target = { kind: "Pod"; namespace: string; name: string } | { kind: "Namespace"; name: string } | { kind: "Module"; target: string; find: TargetFind };
 
 function parseTarget(text: string): Target {
   // `pod/<namespace>/<name>` too: what `-o name` prints can be passed straight back.
   const parts = text.split("/");
   if (parts[0] === "pod" && parts.length === 3 && parts[1] && parts[2]) return { kind: "Pod", namespace: parts[1], name: parts[2] };
-  // deployments.apps/apps/web, configmap/apps/settings, clusterroles.rbac.authorization.k8s.io//name
-  if (parts.length === 3 && parts[0] && parts[2]) return { kind: "Resource", resource: parts[0], namespace: parts[1]!, name: parts[2] };
+  // A target module's own form (resources: KIND/NAMESPACE/NAME).
+  for (const module of targetModules()) {
+    const find = module.explain.parse(parts);
+    if (find) return { kind: "Module", target: module.target, find };
+  }
   if (parts.length !== 2 || !parts[0] || !parts[1]) throw new UsageError(`explain: expected <namespace>/<pod>, pod/<namespace>/<pod>, namespace/<name> or KIND/NAMESPACE/NAME, got ${JSON.stringify(text)}`);
   return parts[0] === "namespace" ? { kind: "Namespace", name: parts[1] } : { kind: "Pod", namespace: parts[0], name: parts[1] };
 }
@@ -54,9 +49,9 @@ async function explainCommand(text: string, options: GlobalOptions, io: Io): Pro
     io,
     log,
     ...(target.kind === "Pod" ? { find: { namespace: target.namespace, name: target.name } } : {}),
-    ...(target.kind === "Resource" ? { findResource: { kind: target.resource, namespace: target.namespace, name: target.name } } : {}),
+    ...(target.kind === "Module" ? { findTarget: { target: target.target, find: target.find } } : {}),
   });
-  const explanation = target.kind === "Pod" ? explainPod(prepared, target, io) : target.kind === "Resource" ? explainResource(prepared, target) : explainNamespace(prepared, target, io, options);
+  const explanation = target.kind === "Pod" ? explainPod(prepared, target, io) : target.kind === "Module" ? explainModuleTarget(prepared, target) : explainNamespace(prepared, target, io, options);
   printResult({ value: explanation, text: () => renderExplanation(explanation), names: () => [resourceName(explanation.target)] }, options, io);
   return EXIT.ok;
 }
@@ -101,27 +96,10 @@ function explainNamespace(prepared: Prepared, target: { name: string }, io: Io, 
   };
 }
 
-function explainResource(prepared: Prepared, target: { resource: string; namespace: string; name: string }): Explanation {
-  const found = prepared.collected.resources?.found;
-  const label = `${target.resource} ${target.namespace ? `${target.namespace}/` : ""}${target.name}`;
-  if (!found) {
-    if (!prepared.collected.resources) throw new UsageError(`${label}: the config has no resource policies`);
-    throw new UsageError(`${label} not found among the kinds the resource policies read`);
-  }
-  const { obj, evaluations, protections } = found;
-  return {
-    target: { kind: obj.kind.kind, ...(obj.namespace ? { namespace: obj.namespace } : {}), name: obj.name, uid: obj.uid },
-    policies: evaluations.map((e) => ({
-      name: e.policy.name,
-      action: e.policy.action.kind,
-      matched: e.matched,
-      match: e.match,
-      conditions: e.conditions,
-      heldBackBy: e.error ? [`${e.error}: not acted on`] : e.matched ? blockersOf(resourceProtectionsFor(protections, e.policy.ignoreProtections).map((p) => p.reason), e.policy.schedule, prepared.now) : [],
-    })),
-    protections: protections.map((p) => ({ reason: p.reason, ...(p.optOut ? { canBeIgnoredWith: `ignoreProtections: [${p.optOut}]` } : {}) })),
-    outcome: outcome(prepared, obj.kind.kind, obj.namespace, obj.name),
-  };
+function explainModuleTarget(prepared: Prepared, target: { target: string; find: TargetFind }): Explanation {
+  const module = targetModules().find((m) => m.target === target.target)!;
+  const explained = module.explain.explain(prepared.collected.targetDetails[module.target], target.find, prepared.now);
+  return { ...explained, outcome: outcome(prepared, explained.target.kind, explained.target.namespace ?? "", explained.target.name) };
 }
 
 function outcome(prepared: Prepared, kind: string, namespace: string, name: string): string {

@@ -30,7 +30,7 @@ async function planCommand(options: GlobalOptions, flags: { failOnFindings?: boo
     abortReason: prepared.plan.abortReason,
     images: prepared.images && imageEntries(prepared.images.findings),
     notifications: prepared.images && plannedNotifications(prepared.images.policies, prepared.images.findings),
-    notices: noticesOf(prepared.collected.resources?.notices ?? [], "planned"),
+    notices: noticesOf(prepared.collected.notices, "planned"),
   });
   printReport(report, options, io);
   // A plan predicts its sweep: the guard's verdict is the same exit code.

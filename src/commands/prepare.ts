@@ -5,8 +5,8 @@ import type { Config, ImagePolicy } from "../config/schema.ts";
 import type { ImageFinding } from "../images/check.ts";
 import { runImageChecks, type ImageRunOptions } from "../images/run.ts";
 import type { ClusterView } from "../cluster/view.ts";
-import { collectCandidates, imagePoliciesOf, resourcePoliciesOf, type Collected } from "../plan/collect.ts";
-import { liveResourceSource, snapshotResourceSource } from "../cluster/resource-reader.ts";
+import { collectCandidates, imagePoliciesOf, type Collected } from "../plan/collect.ts";
+import type { TargetFind } from "../policies/target.ts";
 import { buildPlan } from "../plan/plan.ts";
 import type { Plan } from "../plan/types.ts";
 import { policiesFromManagers, type ManagerPolicies } from "../config/namespace-managers.ts";
@@ -33,8 +33,8 @@ export interface PrepareOptions {
   /** Overrides applied to the config's settings (flags beat the file). */
   adjust?: (config: Config) => Config;
   find?: { namespace: string; name: string };
-  /** `explain KIND/NS/NAME`: a resource target. */
-  findResource?: { kind: string; namespace: string; name: string };
+  /** `explain`: an object of a target module (e.g. KIND/NS/NAME of a resource target). */
+  findTarget?: { target: string; find: TargetFind };
   /** Runs once connected, before anything is read (the sweep takes its lock here). */
   onConnected?: (cluster: Cluster, config: Config, loaded: LoadedConfig) => Promise<void>;
 }
@@ -43,7 +43,7 @@ export function evaluatedCounts(prepared: Prepared) {
   return { pods: prepared.collected.evaluatedPods, namespaces: prepared.collected.evaluatedNamespaces, ...prepared.collected.evaluatedByTarget };
 }
 
-export async function prepare({ options, io, log, adjust, find, findResource, onConnected }: PrepareOptions): Promise<Prepared> {
+export async function prepare({ options, io, log, adjust, find, findTarget, onConnected }: PrepareOptions): Promise<Prepared> {
   const startedAt = Date.now();
   const now = runClock(options);
   const loaded = readConfig(options, io, log);
@@ -57,11 +57,9 @@ export async function prepare({ options, io, log, adjust, find, findResource, on
   const progress = io.stderrIsTTY ? (n: number) => io.stderr(`\rread ${n} pods`) : undefined;
   const fromManagers = policiesFromManagers(view.namespaceManagers ?? [], config.settings.crossNamespaceManagersFrom);
   for (const problem of fromManagers.problems) log.warn(problem);
-  // Resource policies read any kind: through discovery, or from every kind in the snapshot.
-  const resourceSource = resourcePoliciesOf(config).length === 0 ? undefined : options.snapshot ? snapshotResourceSource(options.snapshot) : liveResourceSource(cluster!.client, log);
-  const collected = await collectCandidates({ view, config, extraNamespacePolicies: fromManagers.policies, now, self: selfPod(io.env), find, onlyNamespaces: options.namespace, onPage: progress, resourceSource, log, findResource });
+  const collected = await collectCandidates({ view, config, extraNamespacePolicies: fromManagers.policies, now, self: selfPod(io.env), find, onlyNamespaces: options.namespace, onPage: progress, snapshot: options.snapshot, client: cluster?.client, log, findTarget });
   if (progress) io.stderr("\r\x1b[K");
-  const built = buildPlan({ candidates: collected.candidates, evaluatedPods: collected.evaluatedPods, evaluatedNamespaces: collected.evaluatedNamespaces, evaluatedResources: collected.evaluatedByTarget.resources, settings: config.settings });
+  const built = buildPlan({ candidates: collected.candidates, evaluatedPods: collected.evaluatedPods, evaluatedNamespaces: collected.evaluatedNamespaces, evaluatedByTarget: collected.evaluatedByTarget, settings: config.settings });
   if (collected.malformed.length > 0) log.warn(`${collected.malformed.length} malformed objects were not evaluated (listed under skipped)`);
   const plan = { ...built, skipped: [...collected.malformed, ...built.skipped] };
   const images = find ? undefined : await checkImagePolicies(config, options, io, log, cluster);

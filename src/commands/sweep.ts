@@ -3,19 +3,17 @@ import type { Config } from "../config/schema.ts";
 import { overMaximum } from "../config/maxima.ts";
 import { EXIT, ClusterAccessError, UsageError, type ExitCode } from "../errors.ts";
 import { createPodWriter } from "../cluster/pod-writer.ts";
-import { createResourceWriter } from "../cluster/resource-writer.ts";
-import { resourcePoliciesOf } from "../plan/collect.ts";
 import { createNamespaceWriter } from "../cluster/namespace-writer.ts";
 import { createSidecarTerminator } from "../cluster/sidecar-terminator.ts";
 import { acquireLock, LockHeldError, type Lock } from "../cluster/lease.ts";
 import { createEventRecorder, createNoticeSender, EVENTS_NAMESPACE_FOR_CLUSTER_SCOPED } from "../cluster/events.ts";
 import { noticesOf, sendNotices } from "../execute/notices.ts";
-import type { DueNotice } from "../policies/resources/notice.ts";
-import { describeTargetRef } from "../plan/types.ts";
+import { describeTargetRef, type DueNotice } from "../plan/types.ts";
 import { describeDenied, missingPermissions } from "../cluster/access-review.ts";
 import { requiredPermissions, writeChecks } from "../deploy/permissions.ts";
 import { executePlan, type WriteMode } from "../execute/executor.ts";
-import { createPerformers, type Performers } from "../execute/performers.ts";
+import { createPerformers, targetPerformers, type Performers } from "../execute/performers.ts";
+import { actionKinds } from "../policies/targets.ts";
 import { createFreshLook } from "../execute/fresh-look.ts";
 import { createFreshReader } from "../cluster/fresh-reader.ts";
 import { protectedNamespacesOf } from "../plan/collect.ts";
@@ -140,7 +138,7 @@ async function sweepCommand(options: GlobalOptions, flags: SweepFlags, io: Io): 
     if (dryRun) log.info(`DRY-RUN (${dryRun}): nothing will be changed`);
     const images = prepared.images;
     const planned = images ? plannedNotifications(images.policies, images.findings) : [];
-    const due = prepared.collected.resources?.notices ?? [];
+    const due = prepared.collected.notices;
     const report = (actions = prepared.plan.actions, interrupted?: string, notifications = planned, notices: Notice[] = noticesOf(due, "planned")): SweepReport =>
       buildReport({
         mode: dryRun ? "dry-run" : "sweep",
@@ -242,7 +240,7 @@ function unusedPerformers(): Performers {
   const refuse = async (): Promise<never> => {
     throw new Error("a client dry run never writes");
   };
-  return { delete: refuse, evict: refuse, terminate: refuse, deleteNamespace: refuse, scaleDown: refuse, webhook: refuse, deleteResource: refuse };
+  return Object.fromEntries(actionKinds().map((kind) => [kind, refuse])) as unknown as Performers;
 }
 
 /** Writers are created (and the client loaded) only for the kinds of action the plan has. */
@@ -252,26 +250,25 @@ async function livePerformers(prepared: Prepared, io: Io, log: ReturnType<typeof
   const kc = () => prepared.cluster!.writerConfig();
   const kinds = new Set<string>(prepared.plan.actions.map((a) => a.action));
   const has = (...wanted: string[]) => wanted.some((k) => kinds.has(k));
-  return createPerformers({
+  const reader = createFreshReader(client);
+  // The run's clock at the write's time: a pinned --now (dry runs) moves on with real time.
+  const now = () => prepared.now + (Date.now() - prepared.startedAt);
+  const fresh = createFreshLook({
+    reader,
+    podPolicies: prepared.collected.podPolicies,
+    namespacePolicies: prepared.collected.namespacePolicies,
+    protectedNamespaces: protectedNamespacesOf(prepared.config),
+    safetyFilters: prepared.config.settings.safetyFilters,
+    priorityClasses: prepared.view.priorityClasses,
+    self: selfPod(io.env),
+    namespacesRead: prepared.view.namespaces !== undefined,
+    now,
+  });
+  const handWired = createPerformers({
     pods: has("delete", "evict") ? await createPodWriter(client, api) : undefined,
     namespaces: has("deleteNamespace", "scaleDown", "webhook") ? await createNamespaceWriter(await kc(), client, api) : undefined,
     sidecars: has("terminate") ? await createSidecarTerminator(await kc(), api, Date.now) : undefined,
-    resources: has("deleteResource") ? await createResourceWriter(await kc(), api) : undefined,
-    resourcePolicies: resourcePoliciesOf(prepared.config),
-    fresh: createFreshLook({
-      reader: createFreshReader(client),
-      podPolicies: prepared.collected.podPolicies,
-      namespacePolicies: prepared.collected.namespacePolicies,
-      resourcePolicies: resourcePoliciesOf(prepared.config),
-      resources: prepared.collected.resources,
-      protectedNamespaces: protectedNamespacesOf(prepared.config),
-      safetyFilters: prepared.config.settings.safetyFilters,
-      priorityClasses: prepared.view.priorityClasses,
-      self: selfPod(io.env),
-      namespacesRead: prepared.view.namespaces !== undefined,
-      // The run's clock at the write's time: a pinned --now (dry runs) moves on with real time.
-      now: () => prepared.now + (Date.now() - prepared.startedAt),
-    }),
+    fresh,
     namespacePolicies: prepared.collected.namespacePolicies,
     sidecarPolicies: prepared.collected.podPolicies.filter((p) => p.target === "sidecars"),
     managers: prepared.managers,
@@ -280,6 +277,15 @@ async function livePerformers(prepared: Prepared, io: Io, log: ReturnType<typeof
     clock: Date.now,
     signal,
   });
+  const modules = await targetPerformers(prepared.config, prepared.collected.targetDetails, kinds, {
+    writerConfig: kc,
+    api,
+    reader,
+    namespaceAsNow: fresh.namespaceAsNow,
+    namespacesRead: prepared.view.namespaces !== undefined,
+    now,
+  });
+  return { ...handWired, ...modules } as Performers;
 }
 
 /** The lock names a pod only when its namespace is known; otherwise it names the host and pid. */

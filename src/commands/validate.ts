@@ -7,9 +7,7 @@ import { printResult } from "../report/print.ts";
 import type { Config } from "../config/schema.ts";
 import type { Logger } from "../core/log.ts";
 import { ConfigError } from "../errors.ts";
-import { discoverResources } from "../cluster/discovery.ts";
-import { resourcePoliciesOf } from "../plan/collect.ts";
-import { resolvePolicyKinds } from "../policies/resources/collect.ts";
+import { targetModules } from "../policies/targets.ts";
 
 export function registerValidate(program: Command, io: Io, run: (code: Promise<ExitCode>) => void): void {
   program
@@ -37,13 +35,17 @@ async function validateCommand(options: GlobalOptions & { checkCluster?: boolean
   return EXIT.ok;
 }
 
-/** Opt-in: the kinds of resource policies, resolved as a sweep would; any problem is a config error (exit 2). */
+/** Opt-in: what only a cluster can check (the kinds of resource policies, resolved as a sweep would); any problem is a config error (exit 2). */
 async function checkKindsAgainstCluster(config: Config, options: GlobalOptions, io: Io, log: Logger): Promise<void> {
-  const policies = resourcePoliciesOf(config);
-  if (policies.length === 0) return;
+  const checks = targetModules().flatMap((module) => {
+    const policies = module.policiesOf(config);
+    return module.checkCluster && policies.length ? [{ check: module.checkCluster, policies }] : [];
+  });
+  if (checks.length === 0) return;
   const cluster = await connect(options, io, log);
   try {
-    const { problems } = resolvePolicyKinds(policies, await discoverResources(cluster.client, log));
+    const problems: string[] = [];
+    for (const { check, policies } of checks) problems.push(...(await check(policies, cluster.client, log)));
     const indexOf = (name: string) => config.policies.findIndex((p) => p.name === name);
     // "policy x: match.kinds: ..." becomes the config path of that policy.
     if (problems.length > 0) throw new ConfigError(problems.map((p) => p.replace(/^policy ([a-z0-9-]+): /, (_m, name: string) => `policies[${indexOf(name)}].`)));

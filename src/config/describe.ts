@@ -1,8 +1,9 @@
 // A resolved config written back in the config file's own terms (for `validate`).
 import { formatDuration } from "../core/duration.ts";
-import type { Config, ImagePolicy, NamespacePolicy, PodPolicy, Policy, ResourcePolicy, SidecarPolicy } from "./schema.ts";
+import type { Config, ImagePolicy, NamespacePolicy, PodPolicy, Policy, SidecarPolicy } from "./schema.ts";
+import { moduleOfTarget } from "../policies/targets.ts";
 
-type Plain = Record<string, unknown>;
+export type Plain = Record<string, unknown>;
 
 export function describeConfig(config: Config): Plain {
   const s = config.settings;
@@ -11,16 +12,16 @@ export function describeConfig(config: Config): Plain {
     kind: "SweeperConfig",
     settings: dropUndefined({ ...s, waitBetweenActions: formatDuration(s.waitBetweenActions), registries: { ...s.registries, timeout: formatDuration(s.registries.timeout) } }),
     policies: config.policies.map((p: Policy) =>
-      p.target === "pods" ? describePolicy(p) : p.target === "namespaces" ? describeNamespacePolicy(p) : p.target === "sidecars" ? describeSidecarPolicy(p) : p.target === "resources" ? describeResourcePolicy(p) : describeImagePolicy(p),
+      p.target === "pods" ? describePolicy(p) : p.target === "namespaces" ? describeNamespacePolicy(p) : p.target === "sidecars" ? describeSidecarPolicy(p) : p.target === "images" ? describeImagePolicy(p) : moduleOfTarget(p.target)!.describe(p),
     ),
   };
 }
 
 /** A duration as written in a config, or nothing. */
-const optionalDuration = (ms: number | undefined) => (ms === undefined ? undefined : formatDuration(ms));
+export const optionalDuration = (ms: number | undefined) => (ms === undefined ? undefined : formatDuration(ms));
 
 /** Selectors and patterns as written: their source text, not their parsed form. */
-function describeMatch(m: { namespaceSelector?: { text: string } | undefined; selector?: { text: string } | undefined; name?: { source: string } | undefined }): Plain {
+export function describeMatch(m: { namespaceSelector?: { text: string } | undefined; selector?: { text: string } | undefined; name?: { source: string } | undefined }): Plain {
   return dropUndefined({ ...m, namespaceSelector: m.namespaceSelector?.text, selector: m.selector?.text, name: m.name?.source });
 }
 
@@ -88,7 +89,7 @@ function describeSidecarPolicy(p: SidecarPolicy): Plain {
   });
 }
 
-function dropUndefined(obj: Plain): Plain {
+export function dropUndefined(obj: Plain): Plain {
   return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined));
 }
 
@@ -101,26 +102,5 @@ function describeImagePolicy(p: ImagePolicy): Plain {
     checkDisabled: p.checkDisabled,
     action: p.action.kind === "report" ? "report" : { webhook: { ...p.action, kind: undefined, timeout: formatDuration(p.action.timeout) } },
     schedule: p.schedule ? { ...p.schedule, window: formatDuration(p.schedule.window) } : undefined,
-  });
-}
-
-function describeResourcePolicy(p: ResourcePolicy): Plain {
-  const m = p.match;
-  const w = p.when;
-  return dropUndefined({
-    name: p.name,
-    target: p.target,
-    match: describeMatch(m),
-    when: dropUndefined({
-      ttl: w.ttl === undefined ? undefined : Number.isFinite(w.ttl) ? formatDuration(w.ttl) : "forever",
-      expires: w.expires,
-      olderThan: optionalDuration(w.olderThan),
-      finishedFor: optionalDuration(w.finishedFor),
-      unused: w.unused,
-      cel: w.cel?.source,
-    }),
-    action: { delete: { propagationPolicy: p.action.propagationPolicy } },
-    schedule: p.schedule ? dropUndefined({ ...p.schedule, window: formatDuration(p.schedule.window) }) : undefined,
-    ignoreProtections: p.ignoreProtections,
   });
 }

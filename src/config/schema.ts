@@ -6,7 +6,7 @@ import { DURATION_HINT, DurationError, FOREVER, parseDuration } from "../core/du
 import { parseSelector, SelectorError, type LabelSelector } from "../core/selector.ts";
 import { scheduleProblem } from "./schedule.ts";
 import { compileCel } from "../core/cel.ts";
-import { resourcePolicySchema } from "../policies/resources/schema.ts";
+import { TARGETS as TARGET_FOLDERS } from "../policies/targets.ts";
 import { overMaximum, type Bounded } from "./maxima.ts";
 
 // A run parses one config: zod's generated fast paths (built with new Function on the first
@@ -341,10 +341,13 @@ const imagePolicy = z.strictObject({
   schedule: schedule.optional(),
 });
 
-const resourcePolicy = resourcePolicySchema({ policyName, nameList, duration, ttl, labelSelector, regex, cel, schedule });
+// Each target module's policies, from the config's own building blocks. Built on first use: the
+// modules' code imports this file's constants, so the registry may still be loading when this
+// file is evaluated.
+const modulePolicies = () => TARGET_FOLDERS.map((t) => t.policySchema({ policyName, nameList, duration, ttl, labelSelector, regex, cel, schedule }));
 
 const UNIMPLEMENTED_TARGETS: string[] = [];
-const TARGETS = ["pods", "namespaces", "sidecars", "images", "resources", ...UNIMPLEMENTED_TARGETS];
+const targets = () => ["pods", "namespaces", "sidecars", "images", ...TARGET_FOLDERS.map((t) => t.module.target), ...UNIMPLEMENTED_TARGETS];
 
 const policy = z
   .unknown()
@@ -352,11 +355,11 @@ const policy = z
     const target = (value as { target?: unknown } | null)?.target;
     if (typeof target === "string" && UNIMPLEMENTED_TARGETS.includes(target)) {
       ctx.addIssue({ code: "custom", path: ["target"], message: `target "${target}" is not available in this version (pods, namespaces and sidecars only)` });
-    } else if (target === undefined || !TARGETS.includes(String(target))) {
-      ctx.addIssue({ code: "custom", path: ["target"], message: `must be one of ${TARGETS.map((t) => JSON.stringify(t)).join(", ")}, got ${JSON.stringify(target)}` });
+    } else if (target === undefined || !targets().includes(String(target))) {
+      ctx.addIssue({ code: "custom", path: ["target"], message: `must be one of ${targets().map((t) => JSON.stringify(t)).join(", ")}, got ${JSON.stringify(target)}` });
     }
   })
-  .pipe(z.discriminatedUnion("target", [podPolicy, namespacePolicy, sidecarPolicy, imagePolicy, resourcePolicy]));
+  .pipe(z.lazy(() => z.discriminatedUnion("target", [podPolicy, namespacePolicy, sidecarPolicy, imagePolicy, ...modulePolicies()])));
 
 const settings = z
   .strictObject({

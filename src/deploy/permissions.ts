@@ -3,7 +3,7 @@
 import { EVENTS_NAMESPACE_FOR_CLUSTER_SCOPED } from "../cluster/events.ts";
 import type { Config } from "../config/schema.ts";
 import { namespacePoliciesOf, podPoliciesOf } from "../plan/collect.ts";
-import { TARGET_MODULES } from "../policies/targets.ts";
+import { actionKinds, targetModules } from "../policies/targets.ts";
 import type { Action, ActionKind } from "../plan/types.ts";
 
 export interface Permission {
@@ -23,8 +23,6 @@ export interface Permission {
   /** Only for actions on this "group/resource" (resource targets: each kind its own delete). */
   forResource?: string;
 }
-
-const ALL_ACTIONS: ActionKind[] = ["delete", "evict", "terminate", "deleteNamespace", "scaleDown", "webhook", "deleteResource"];
 
 export interface PermissionOptions {
   /** The sweep takes a Lease and writes Events. */
@@ -58,7 +56,8 @@ export function permissionsAndNotes(config: Config, options: PermissionOptions =
   }
   if ([...pods, ...sidecars].some((p) => p.match.namespaceSelector) || namespaces.length || managers) {
     add("", "namespaces", ["list"], "read namespaces", { clusterScoped: true });
-    add("", "namespaces", ["get"], "the target's namespace is read again before acting", { clusterScoped: true, actions: [...podWrites, "deleteNamespace", "scaleDown", "webhook", "deleteResource"] });
+    // Once namespaces are read, every target's fresh look reads its namespace again: the modules' kinds too.
+    add("", "namespaces", ["get"], "the target's namespace is read again before acting", { clusterScoped: true, actions: [...podWrites, "deleteNamespace", "scaleDown", "webhook", ...targetModules().flatMap((m) => m.actionKinds)] });
   }
   if ([config.settings.safetyFilters, ...pods.map((p) => p.safetyFilters)].some((f) => f?.priorityThreshold?.className !== undefined)) {
     add("scheduling.k8s.io", "priorityclasses", ["list"], "safetyFilters.priorityThreshold.className reads PriorityClasses", { clusterScoped: true });
@@ -94,12 +93,12 @@ export function permissionsAndNotes(config: Config, options: PermissionOptions =
     add("apps", `${resource}/scale`, ["patch"], `scaleDown: scale ${resource} to 0`, { actions: ["scaleDown"] });
   }
   if (managers) add("k8s.consol.de", "namespacemanagers", ["list", "patch"], "NamespaceManager objects: read, then deactivate");
-  for (const module of TARGET_MODULES) {
+  for (const module of targetModules()) {
     const policies = module.policiesOf(config);
     if (policies.length) module.permissions(policies, add, (note) => notes.includes(note) || notes.push(note));
   }
   if (options.sweep) {
-    add("events.k8s.io", "events", ["create"], "an Event for every action", { actions: ALL_ACTIONS, events: true });
+    add("events.k8s.io", "events", ["create"], "an Event for every action", { actions: [...actionKinds()], events: true });
     add("coordination.k8s.io", "leases", ["get", "create", "update"], "the single-run lock", { lockNamespace: true });
   }
   return { permissions: out, notes };

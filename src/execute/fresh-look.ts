@@ -3,11 +3,10 @@
 // read again (one GET; its node or namespace too when a condition or protection depends on them)
 // and judged again at the write's time by the very functions the plan used. The write goes
 // ahead only for the same object (uid) whose policy still holds and that nothing protects now.
-import type { NamespacePolicy, PodPolicy, ResourcePolicy, SidecarPolicy } from "../config/schema.ts";
+import type { NamespacePolicy, PodPolicy, SidecarPolicy } from "../config/schema.ts";
 import type { Pod } from "../core/k8s.ts";
 import type { FreshReader } from "../cluster/fresh-reader.ts";
 import { namespaceInfo } from "../cluster/view.ts";
-import { objectPath } from "../cluster/discovery.ts";
 import { toApiError } from "../cluster/api-error.ts";
 import { writeFailure, type Outcome } from "../cluster/pod-writer.ts";
 import { replacedNamespace } from "../cluster/namespace-writer.ts";
@@ -21,10 +20,7 @@ import { blockersOf, CONFIG_ORDER_NOTE, podBlockers, podReasons } from "../plan/
 import { namespaceProtections } from "../plan/namespace-protections.ts";
 import { podProtections, type ProtectionContext } from "../plan/protections.ts";
 import type { Action } from "../plan/types.ts";
-import type { ResourceCollected } from "../policies/resources/collect.ts";
-import { resourceObject, type KubeObject, type ResourceObject } from "../policies/resources/context.ts";
-import { evaluateResourcePolicy } from "../policies/resources/evaluate.ts";
-import { resourceProtections, resourceProtectionsFor } from "../policies/resources/protections.ts";
+import type { Performer } from "./performers.ts";
 
 export interface FreshLookDeps {
   reader: FreshReader;
@@ -38,9 +34,6 @@ export interface FreshLookDeps {
   self: ProtectionContext["self"];
   /** The plan read namespaces: a pod's namespace (labels, protect annotation) is read again too. */
   namespacesRead: boolean;
-  /** Resource policies and the context the plan judged them in (its reference index for `unused`). */
-  resourcePolicies: ResourcePolicy[];
-  resources: ResourceCollected | undefined;
   /** The run's clock at the write's time (a pinned --now moves on with real time). */
   now: () => number;
 }
@@ -57,7 +50,7 @@ function freshReasons(planned: string[], conditions: string[]): string[] {
  * The write goes ahead only when nothing holds the target back now; otherwise every reason is
  * listed (protections and schedule, then the checks that no longer hold) and the action is skipped.
  */
-function judged<T>(object: T, blockers: string[], checks: NamedVerdict[], conditions: string[], planned: string[]): Look<T> {
+export function judged<T>(object: T, blockers: string[], checks: NamedVerdict[], conditions: string[], planned: string[]): Look<T> {
   const reasons = freshReasons(planned, conditions);
   const failing = checks.filter((c) => !c.holds).map((c) => c.reason);
   if (blockers.length === 0 && failing.length === 0) return { go: true, object, reasons };
@@ -66,7 +59,7 @@ function judged<T>(object: T, blockers: string[], checks: NamedVerdict[], condit
 }
 
 /** As in the plan: an object that cannot be read whole is never acted on. */
-function unlessMalformed<T>(judge: () => Look<T>): Look<T> {
+export function unlessMalformed<T>(judge: () => Look<T>): Look<T> {
   try {
     return judge();
   } catch (error) {
@@ -74,7 +67,7 @@ function unlessMalformed<T>(judge: () => Look<T>): Look<T> {
   }
 }
 
-async function reading<T>(what: string, read: () => Promise<T>): Promise<{ value: T } | { failed: Outcome }> {
+export async function reading<T>(what: string, read: () => Promise<T>): Promise<{ value: T } | { failed: Outcome }> {
   try {
     return { value: await read() };
   } catch (error) {
@@ -160,42 +153,16 @@ export function createFreshLook(deps: FreshLookDeps) {
     });
   };
 
-  /**
-   * A resource is read again and judged by the plan's evaluator. `unused` keeps the plan's
-   * reference index (reading every pod and template again per object would cost a full read per
-   * write); the uid, the annotations, the conditions about time and CEL are judged afresh.
-   */
-  const resource = async (action: Action): Promise<Look<ResourceObject>> => {
-    const { namespace: ns, name, uid, resource: served } = action.target;
-    const policy = deps.resourcePolicies.find((p) => p.name === action.policy);
-    if (!policy || !served || !deps.resources) return { go: false, outcome: { status: "failed", detail: `policy ${action.policy} not found` } };
-    const kind = { ...served, kind: action.target.kind, verbs: [] };
-    const what = `${action.target.kind} ${ns ? `${ns}/` : ""}${name}`;
-    const read = await reading(what, () => reader.object(objectPath(kind, ns, name), { kind: action.target.kind, name }));
-    if ("failed" in read) return { go: false, outcome: read.failed };
-    if (!read.value) return { go: false, outcome: { status: "gone", detail: "already deleted (not found when read again before the write)" } };
-    const fresh = resourceObject(read.value, kind);
-    if (fresh.uid !== uid) return { go: false, outcome: { status: "conflict", detail: `the object was replaced (uid ${fresh.uid}, planned ${uid}): left alone` } };
-    let namespaces = deps.resources.context.namespaces;
-    if (served.namespaced && deps.namespacesRead) {
-      const nsRead = await namespaceAsNow(ns);
-      if ("failed" in nsRead) return { go: false, outcome: nsRead.failed };
-      namespaces = nsRead.value;
-    }
-    return unlessMalformed(() => {
-      const now = deps.now();
-      const evaluation = evaluateResourcePolicy(fresh, policy, { ...deps.resources!.context, now, namespaces }, true);
-      const protections = resourceProtectionsFor(resourceProtections(fresh, { ...deps.resources!.protectionContext, namespaces }), policy.ignoreProtections);
-      const blockers = [
-        ...protections.map((p) => `protected now: ${p.reason}`),
-        ...(evaluation.error ? [`not judged: ${evaluation.error}`] : []),
-        ...blockersOf([], policy.schedule, now),
-      ];
-      return judged(fresh, blockers, [...evaluation.match, ...evaluation.conditions], evaluation.conditions.map((c) => c.reason), action.reasons);
-    });
-  };
-
-  return { pod, namespace, resource };
+  return { pod, namespace, namespaceAsNow };
 }
 
 export type FreshLook = ReturnType<typeof createFreshLook>;
+
+/** Acts only on what the fresh look still finds qualifying; the report gets the reasons that held then. */
+export const lookedPerformer =
+  <T>(look: (action: Action) => Promise<Look<T>>, perform: (action: Action, dryRun: boolean, fresh: { object: T; reasons: string[] }) => Promise<Outcome>): Performer =>
+  async (action, dryRun) => {
+    const fresh = await look(action);
+    if (!fresh.go) return fresh.outcome;
+    return { ...(await perform(action, dryRun, fresh)), reasons: fresh.reasons };
+  };

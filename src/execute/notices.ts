@@ -3,7 +3,7 @@
 // cluster but an Event, so no limit counts it; the blast-radius guard and an interruption stop it.
 import { isoSeconds } from "../core/clock.ts";
 import type { NoticeSender } from "../cluster/events.ts";
-import type { DueNotice } from "../policies/resources/notice.ts";
+import type { DueNotice } from "../plan/types.ts";
 import type { Notice } from "../report/report.ts";
 
 export function noticesOf(due: DueNotice[], status: Notice["status"], detail = ""): Notice[] {

@@ -1,8 +1,8 @@
 // One performer per action kind: a typed record, so adding a kind without one does not compile.
+// The hand-wired kinds are made here; a target module makes its own (targetPerformers).
 // Namespace actions that succeed are recorded on the namespace (once-only), and on the
 // NamespaceManager object they came from.
-import type { NamespacePolicy, ResourcePolicy, SidecarPolicy } from "../config/schema.ts";
-import type { ResourceWriter } from "../cluster/resource-writer.ts";
+import type { Config, NamespacePolicy, SidecarPolicy } from "../config/schema.ts";
 import type { SidecarTerminator } from "../cluster/sidecar-terminator.ts";
 import type { Logger } from "../core/log.ts";
 import { isoSeconds } from "../core/clock.ts";
@@ -11,19 +11,19 @@ import type { Outcome, PodWriter } from "../cluster/pod-writer.ts";
 import type { Pod } from "../core/k8s.ts";
 import type { NamespaceInfo } from "../policies/verdict.ts";
 import type { Action, ActionKind } from "../plan/types.ts";
-import type { FreshLook, Look } from "./fresh-look.ts";
-import type { ResourceObject } from "../policies/resources/context.ts";
+import { lookedPerformer, type FreshLook, type Look } from "./fresh-look.ts";
+import { HAND_WIRED_ACTION_KINDS, targetModules } from "../policies/targets.ts";
+import type { TargetRun } from "../policies/target.ts";
 import { callConfiguredWebhook, WEBHOOK_NOT_DRY_RUN } from "./webhook.ts";
 
 export type Performer = (action: Action, serverDryRun: boolean) => Promise<Outcome>;
 export type Performers = Record<ActionKind, Performer>;
+export type HandWiredPerformers = Record<(typeof HAND_WIRED_ACTION_KINDS)[number], Performer>;
 
 export interface PerformerDeps {
   pods: PodWriter | undefined;
   namespaces: NamespaceWriter | undefined;
   sidecars: SidecarTerminator | undefined;
-  resources?: ResourceWriter | undefined;
-  resourcePolicies?: ResourcePolicy[];
   /** Reads each target again just before its write (see fresh-look.ts). */
   fresh: FreshLook | undefined;
   namespacePolicies: NamespacePolicy[];
@@ -38,25 +38,17 @@ export interface PerformerDeps {
   signal?: AbortSignal;
 }
 
-export function createPerformers(deps: PerformerDeps): Performers {
+export function createPerformers(deps: PerformerDeps): HandWiredPerformers {
   const policy = (name: string) => deps.namespacePolicies.find((p) => p.name === name)!;
   const need = <T>(writer: T | undefined): T => {
     if (!writer) throw new Error("no writer for this action kind");
     return writer;
   };
 
-  /** Acts only on what the fresh look still finds qualifying; the report gets the reasons that held then. */
   type Write<T> = (action: Action, dryRun: boolean, fresh: { object: T; reasons: string[] }) => Promise<Outcome>;
-  const looked =
-    <T>(look: (fresh: FreshLook, action: Action) => Promise<Look<T>>, perform: Write<T>): Performer =>
-    async (action, dryRun) => {
-      const fresh = await look(need(deps.fresh), action);
-      if (!fresh.go) return fresh.outcome;
-      return { ...(await perform(action, dryRun, fresh)), reasons: fresh.reasons };
-    };
+  const looked = <T>(look: (fresh: FreshLook, action: Action) => Promise<Look<T>>, perform: Write<T>): Performer => lookedPerformer((action) => look(need(deps.fresh), action), perform);
   const pod = (perform: Write<Pod>) => looked((f, a) => f.pod(a), perform);
   const namespace = (perform: Write<NamespaceInfo>) => looked((f, a) => f.namespace(a), perform);
-  const resource = (perform: Write<ResourceObject>) => looked((f, a) => f.resource(a), perform);
 
   /** After a namespace action succeeded for real: the once-only record. */
   const recorded = (perform: Performer): Performer => async (action, dryRun) => {
@@ -88,10 +80,6 @@ export function createPerformers(deps: PerformerDeps): Performers {
     delete: pod((action, dryRun) => need(deps.pods).deletePod(action.target, dryRun, action.gracePeriodSeconds)),
     evict: pod((action, dryRun) => need(deps.pods).evictPod(action.target, dryRun)),
     terminate: pod((action, dryRun, fresh) => need(deps.sidecars).terminate(fresh.object, deps.sidecarPolicies.find((p) => p.name === action.policy)!, dryRun)),
-    deleteResource: resource((action, dryRun) => {
-      const spec = deps.resourcePolicies?.find((p) => p.name === action.policy)?.action;
-      return need(deps.resources).deleteResource(action.target, dryRun, spec?.propagationPolicy ?? "Background");
-    }),
     deleteNamespace: recorded(namespace((action, dryRun) => need(deps.namespaces).deleteNamespace(action.target, dryRun))),
     scaleDown: recorded(namespace((action, dryRun) => {
       const spec = policy(action.policy).action;
@@ -123,4 +111,14 @@ export function createPerformers(deps: PerformerDeps): Performers {
       );
     })),
   };
+}
+
+/** Every target module's performers, with what collect kept for it; writers only for the kinds the plan has. */
+export async function targetPerformers(config: Config, targetDetails: Record<string, unknown>, plannedKinds: ReadonlySet<string>, run: Omit<TargetRun<unknown, unknown>, "policies" | "details" | "acts">): Promise<Record<string, Performer>> {
+  const out: Record<string, Performer> = {};
+  for (const module of targetModules()) {
+    const acts = module.actionKinds.some((k) => plannedKinds.has(k));
+    Object.assign(out, await module.performers({ ...run, policies: module.policiesOf(config), details: targetDetails[module.target], acts }));
+  }
+  return out;
 }

@@ -1,10 +1,10 @@
 // view x policies -> candidates. Pods stream past page by page: only pods some policy matched
 // are kept, and namespace policies keep per-namespace counters, never the pods.
-import type { Config, ImagePolicy, NamespacePolicy, PodPolicy, ResourcePolicy, SidecarPolicy } from "../config/schema.ts";
+import type { Config, ImagePolicy, NamespacePolicy, PodPolicy, SidecarPolicy } from "../config/schema.ts";
 import type { Logger } from "../core/log.ts";
-import type { ResourceSource } from "../cluster/resource-reader.ts";
-import { TARGET_MODULES } from "../policies/targets.ts";
-import type { ResourceCollected } from "../policies/resources/collect.ts";
+import type { JsonClient } from "../cluster/http.ts";
+import { targetModules } from "../policies/targets.ts";
+import type { TargetFind } from "../policies/target.ts";
 import { evaluateSidecarPolicy } from "../policies/sidecars/evaluate.ts";
 import type { Pod } from "../core/k8s.ts";
 import { evaluatePolicy } from "../policies/pods/evaluate.ts";
@@ -15,7 +15,7 @@ import type { ClusterView } from "../cluster/view.ts";
 import { chooseAction, chooseNamespaceAction } from "./choose.ts";
 import { namespaceProtections } from "./namespace-protections.ts";
 import { podProtections, protectedNamespaceSet, type ProtectionContext } from "./protections.ts";
-import type { Candidate, Skipped } from "./types.ts";
+import type { Candidate, DueNotice, Skipped } from "./types.ts";
 import { text } from "../core/shape.ts";
 
 export interface Collected {
@@ -32,8 +32,10 @@ export interface Collected {
   podCounter: PodCounter;
   /** Objects evaluated per target module (summary.evaluated), e.g. {resources: 120}. */
   evaluatedByTarget: Record<string, number>;
-  /** What the resources target found (its kinds, the object `explain` asked for). */
-  resources?: ResourceCollected | undefined;
+  /** What each target module kept (by target): its performers and `explain` read it. */
+  targetDetails: Record<string, unknown>;
+  /** Warning Events due before actions, from every module (`notifyBefore`). */
+  notices: DueNotice[];
 }
 
 export interface CollectOptions {
@@ -47,11 +49,12 @@ export interface CollectOptions {
   /** -n: only these namespaces are targets of namespace policies. */
   onlyNamespaces?: readonly string[];
   onPage?: (podsSoFar: number) => void;
-  /** Objects of any kind, for target modules (resources). */
-  resourceSource?: ResourceSource | undefined;
+  /** Where target modules read from: a snapshot file, or the cluster. */
+  snapshot?: string | undefined;
+  client?: JsonClient | undefined;
   log?: Logger;
-  /** `explain KIND/NS/NAME`. */
-  findResource?: { kind: string; namespace: string; name: string } | undefined;
+  /** `explain`: an object of a target module. */
+  findTarget?: { target: string; find: TargetFind } | undefined;
 }
 
 export const podPoliciesOf = (config: Config) => config.policies.filter((p): p is PodPolicy => p.target === "pods");
@@ -62,9 +65,8 @@ export const namespacePoliciesOf = (config: Config) => config.policies.filter((p
 /** The protected namespaces, built-in ones included: for pod targets, and for namespace targets (which also protect `default`). */
 export const protectedNamespacesOf = (config: Config) => ({ pods: protectedNamespaceSet(config.settings, false), namespaces: protectedNamespaceSet(config.settings, true) });
 export const imagePoliciesOf = (config: Config) => config.policies.filter((p): p is ImagePolicy => p.target === "images");
-export const resourcePoliciesOf = (config: Config) => config.policies.filter((p): p is ResourcePolicy => p.target === "resources");
 
-export async function collectCandidates({ view, config, extraNamespacePolicies = [], now, self, find, onlyNamespaces, onPage, resourceSource, log, findResource }: CollectOptions): Promise<Collected> {
+export async function collectCandidates({ view, config, extraNamespacePolicies = [], now, self, find, onlyNamespaces, onPage, snapshot, client, log, findTarget }: CollectOptions): Promise<Collected> {
   const podPolicies = podTargetPoliciesOf(config);
   const namespacePolicies = [...namespacePoliciesOf(config), ...extraNamespacePolicies];
   const ctx: EvaluationContext = { now, nodes: view.nodes, namespaces: view.namespaces, safetyFilters: config.settings.safetyFilters, priorityClasses: view.priorityClasses };
@@ -124,17 +126,20 @@ export async function collectCandidates({ view, config, extraNamespacePolicies =
   }
   // Targets built as one module each (policies/targets.ts).
   const evaluatedByTarget: Record<string, number> = {};
-  let resources: ResourceCollected | undefined;
-  for (const module of TARGET_MODULES) {
+  const targetDetails: Record<string, unknown> = {};
+  const notices: DueNotice[] = [];
+  for (const module of targetModules()) {
     const policies = module.policiesOf(config);
     if (policies.length === 0) continue;
-    const collected = await module.collect({ config, now, namespaces: view.namespaces, onlyNamespaces, source: resourceSource, log: log ?? silentLogger, find: findResource }, policies);
+    const find = findTarget?.target === module.target ? findTarget.find : undefined;
+    const collected = await module.collect({ config, now, namespaces: view.namespaces, onlyNamespaces, snapshot, client, log: log ?? silentLogger, find }, policies);
     candidates.push(...collected.candidates);
     malformed.push(...collected.skipped);
-    evaluatedByTarget[module.evaluatedKey] = collected.evaluated;
-    if (module.target === "resources") resources = collected.details;
+    evaluatedByTarget[module.evaluated.key] = collected.evaluated;
+    targetDetails[module.target] = collected.details;
+    notices.push(...(collected.notices ?? []));
   }
-  return { candidates, malformed, evaluatedPods, evaluatedNamespaces, podPolicies, namespacePolicies, found, podCounter: counter, evaluatedByTarget, resources };
+  return { candidates, malformed, evaluatedPods, evaluatedNamespaces, podPolicies, namespacePolicies, found, podCounter: counter, evaluatedByTarget, targetDetails, notices };
 }
 
 const silentLogger: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} } as unknown as Logger;

@@ -2,18 +2,19 @@
 import type { Settings } from "../config/schema.ts";
 import { Interner } from "../core/intern.ts";
 import type { Action, Candidate, Plan, Skipped } from "./types.ts";
+import { moduleOfAction, targetModules } from "../policies/targets.ts";
 
 export interface PlanInput {
   candidates: Candidate[];
   /** Pods and namespaces read in scope: the bases of abortIfMoreThan.percent. */
   evaluatedPods: number;
   evaluatedNamespaces?: number;
-  /** Objects of resource policies read in scope. */
-  evaluatedResources?: number;
+  /** Objects read in scope per target module (its evaluated.key). */
+  evaluatedByTarget?: Record<string, number>;
   settings: Settings;
 }
 
-export function buildPlan({ candidates, evaluatedPods, evaluatedNamespaces = 0, evaluatedResources = 0, settings }: PlanInput): Plan {
+export function buildPlan({ candidates, evaluatedPods, evaluatedNamespaces = 0, evaluatedByTarget = {}, settings }: PlanInput): Plan {
   const skipped: Skipped[] = [];
   const eligible: Candidate[] = [];
   for (const c of candidates) {
@@ -39,13 +40,15 @@ export function buildPlan({ candidates, evaluatedPods, evaluatedNamespaces = 0, 
     if (c.owner) increment(perOwner, ownerId(c));
     if (c.node) increment(perNode, c.node);
   }
+  // Each target module's candidates weigh against what it read; the rest are pods and namespaces.
+  const byModule = targetModules().map((m) => ({ module: m, count: eligible.filter((c) => moduleOfAction(c.action) === m).length }));
   const pods = eligible.filter((c) => c.target.kind === "Pod").length;
-  const resources = eligible.filter((c) => c.target.resource).length;
+  const ofModules = byModule.reduce((sum, m) => sum + m.count, 0);
   const abortReason =
     blastRadius(eligible.length, settings) ??
     blastPercent(pods, evaluatedPods, "pods", settings) ??
-    blastPercent(eligible.length - pods - resources, evaluatedNamespaces, "namespaces", settings) ??
-    blastPercent(resources, evaluatedResources, "objects of resource policies", settings);
+    blastPercent(eligible.length - pods - ofModules, evaluatedNamespaces, "namespaces", settings) ??
+    byModule.map((m) => blastPercent(m.count, evaluatedByTarget[m.module.evaluated.key] ?? 0, m.module.evaluated.noun, settings)).find((reason) => reason !== undefined);
   return { actions, skipped, abortReason };
 }
 

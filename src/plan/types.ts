@@ -2,8 +2,8 @@
 
 export type PodActionKind = "delete" | "evict" | "terminate";
 export type NamespaceActionKind = "deleteNamespace" | "scaleDown" | "webhook";
-export type ResourceActionKind = "deleteResource";
-export type ActionKind = PodActionKind | NamespaceActionKind | ResourceActionKind;
+/** The kinds of the target modules are declared by each module (policies/targets.ts). */
+export type ActionKind = PodActionKind | NamespaceActionKind | import("../policies/targets.ts").ModuleActionKind;
 
 /** `skipped`: read again just before the write, the target no longer qualified (the detail says why). */
 export type ActionStatus = "planned" | "would-do" | "done" | "failed" | "blocked" | "gone" | "conflict" | "skipped";
@@ -81,4 +81,14 @@ export interface Plan {
   skipped: Skipped[];
   /** Set when the blast-radius guard refuses the plan: nothing may be acted on. */
   abortReason: string | undefined;
+}
+
+/** A Warning Event due on an object some time before an action on it (a policy's `notifyBefore`). */
+export interface DueNotice {
+  policy: string;
+  target: TargetRef;
+  /** When the action falls due (ms). */
+  dueAt: number;
+  /** Why: the conditions that already hold and the time ones with their numbers. */
+  reasons: string[];
 }

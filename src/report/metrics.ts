@@ -9,6 +9,7 @@ import { dirname, join } from "node:path";
 import type { SweepReport } from "./report.ts";
 import type { ImageFinding } from "../images/check.ts";
 import { VERSION } from "../version.ts";
+import { targetModules } from "../policies/targets.ts";
 
 export const LAST_SUCCESS = "kube_sweeper_last_success_timestamp_seconds";
 
@@ -52,7 +53,10 @@ export async function publishMetrics(report: SweepReport, exitCode: number, targ
   const evaluated = new Gauge({ name: "kube_sweeper_evaluated_objects", help: "Objects evaluated in the last run.", labelNames: ["kind"], registers: [registry] });
   evaluated.set({ kind: "pods" }, report.summary.evaluated.pods);
   evaluated.set({ kind: "namespaces" }, report.summary.evaluated.namespaces);
-  if (report.summary.evaluated.resources !== undefined) evaluated.set({ kind: "resources" }, report.summary.evaluated.resources);
+  for (const m of targetModules()) {
+    const count = report.summary.evaluated[m.evaluated.key];
+    if (count !== undefined) evaluated.set({ kind: m.evaluated.key }, count);
+  }
   new Gauge({ name: "kube_sweeper_skipped_targets", help: "Targets held back by a protection or a limit in the last run, or found no longer qualifying when read again before the write.", registers: [registry] }).set(report.summary.skipped);
   const seconds = targets.startedAt !== undefined ? (Date.now() - targets.startedAt) / 1000 : (Date.parse(report.finishedAt) - Date.parse(report.startedAt)) / 1000;
   new Gauge({ name: "kube_sweeper_run_duration_seconds", help: "Duration of the last run.", registers: [registry] }).set(seconds);

@@ -2,6 +2,7 @@
 import { isoSeconds } from "../core/clock.ts";
 import { API_VERSION } from "../config/schema.ts";
 import type { Action, ActionStatus, ServedAs, Skipped, TargetRef } from "../plan/types.ts";
+import { targetModules } from "../policies/targets.ts";
 
 export type ReportMode = "plan" | "sweep" | "dry-run" | "images";
 
@@ -21,7 +22,7 @@ export interface SweepReport {
   finishedAt: string;
   source: { server: string; version: string };
   summary: {
-    evaluated: { pods: number; namespaces: number; resources?: number };
+    evaluated: { pods: number; namespaces: number; [targetModuleKey: string]: number };
     planned: number;
     done: number;
     failed: number;
@@ -71,7 +72,7 @@ export interface ReportInput {
   startedAt: number;
   finishedAt: number;
   source: { server: string; version: string };
-  evaluated: { pods: number; namespaces: number; resources?: number };
+  evaluated: { pods: number; namespaces: number; [targetModuleKey: string]: number };
   actions: Action[];
   skipped: Skipped[];
   abortReason?: string | undefined;
@@ -130,7 +131,14 @@ function reportTarget<T extends { kind: string; namespace: string; resource?: Se
 export function summaryLine(report: SweepReport): string {
   const s = report.summary;
   return (
-    `evaluated ${s.evaluated.pods} pods in ${s.evaluated.namespaces} namespaces${s.evaluated.resources !== undefined ? ` and ${s.evaluated.resources} objects of resource policies` : ""}; ` +
+    `evaluated ${s.evaluated.pods} pods in ${s.evaluated.namespaces} namespaces${evaluatedByModules(s.evaluated)}; ` +
     `planned ${s.planned}, done ${s.done}, failed ${s.failed}, blocked ${s.blocked}, gone ${s.gone}, conflict ${s.conflict}, skipped ${s.skipped}`
   );
+}
+
+/** " and 120 objects of resource policies": what each target module counted, when it ran. */
+function evaluatedByModules(evaluated: Record<string, number | undefined>): string {
+  return targetModules()
+    .flatMap((m) => (evaluated[m.evaluated.key] !== undefined ? [` and ${evaluated[m.evaluated.key]} ${m.evaluated.noun}`] : []))
+    .join("");
 }

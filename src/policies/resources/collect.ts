@@ -12,7 +12,8 @@ import type { Candidate, ServedAs, Skipped } from "../../plan/types.ts";
 import type { NamespaceInfo } from "../verdict.ts";
 import { resourceObject, type KubeObject, type ResourceContext, type ResourceObject } from "./context.ts";
 import { evaluateResourcePolicy, type ResourceEvaluation } from "./evaluate.ts";
-import { dueNotice, type DueNotice } from "./notice.ts";
+import { dueNotice } from "./notice.ts";
+import type { DueNotice } from "../../plan/types.ts";
 import { ReferenceIndex } from "./references.ts";
 import { resourceProtections, resourceProtectionsFor, type ResourceProtection, type ResourceProtectionContext } from "./protections.ts";
 

@@ -2,18 +2,9 @@
 // kube-janitor's --delete-notification does. Pure: which objects are due for a notice.
 import { isoSeconds } from "../../core/clock.ts";
 import { formatDuration } from "../../core/duration.ts";
-import type { TargetRef } from "../../plan/types.ts";
+import type { DueNotice } from "../../plan/types.ts";
 import type { ResourceEvaluation } from "./evaluate.ts";
 import { resourceProtectionsFor, type ResourceProtection } from "./protections.ts";
-
-export interface DueNotice {
-  policy: string;
-  target: TargetRef;
-  /** When the ttl or expiry falls due (ms). */
-  dueAt: number;
-  /** Why: the conditions that already hold and the time ones with their numbers. */
-  reasons: string[];
-}
 
 const TIME_CHECKS = new Set(["ttl", "expires"]);
 

@@ -11,7 +11,7 @@ import { collectResources } from "../../../src/policies/resources/collect.ts";
 import type { ResourceKind } from "../../../src/cluster/discovery.ts";
 import type { ResourceSource } from "../../../src/cluster/resource-reader.ts";
 import type { KubeObject } from "../../../src/core/k8s.ts";
-import { resourcePoliciesOf } from "../../../src/plan/collect.ts";
+import { module as resources } from "../../../src/policies/resources/index.ts";
 import { iso, T0 } from "../../fixtures/builders.ts";
 
 setFlagsFromString("--expose-gc");
@@ -52,7 +52,7 @@ const silent = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {
 test("20,000 unused ConfigMaps in 100 namespaces: every one a candidate, each holding at most 320 bytes of heap (namespace and reasons shared, not held once per object)", async () => {
   gc();
   const before = process.memoryUsage().heapUsed;
-  const collected = await collectResources({ source: source(), policies: resourcePoliciesOf(config), settings: config.settings, now: T0, namespaces: undefined, log: silent });
+  const collected = await collectResources({ source: source(), policies: resources.policiesOf(config), settings: config.settings, now: T0, namespaces: undefined, log: silent });
   gc();
   const held = process.memoryUsage().heapUsed - before;
   assert.equal(collected.evaluated, OBJECTS);

@@ -7,7 +7,7 @@ import { evaluateResourcePolicy } from "../../../src/policies/resources/evaluate
 import { dueNotice } from "../../../src/policies/resources/notice.ts";
 import { resourceProtections } from "../../../src/policies/resources/protections.ts";
 import { ReferenceIndex } from "../../../src/policies/resources/references.ts";
-import { resourcePoliciesOf } from "../../../src/plan/collect.ts";
+import { module as resources } from "../../../src/policies/resources/index.ts";
 import type { ResourceKind } from "../../../src/cluster/discovery.ts";
 import { buildObject, hours, iso, minutes, T0 } from "../../fixtures/builders.ts";
 
@@ -18,7 +18,7 @@ function noticeFor(policies: string, object: KubeObject) {
   const config = parseConfigText(`policies:\n${policies}`, "notice.yaml");
   const obj = resourceObject(object, CM);
   const ctx = { now: T0, references: new ReferenceIndex() };
-  const evaluations = resourcePoliciesOf(config).map((p) => evaluateResourcePolicy(obj, p, ctx));
+  const evaluations = resources.policiesOf(config).map((p) => evaluateResourcePolicy(obj, p, ctx));
   const protections = resourceProtections(obj, { protectedNamespaces: new Set(["kube-system"]), namespaces: undefined, lock: undefined });
   return dueNotice(evaluations, protections, T0);
 }
