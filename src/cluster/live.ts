@@ -15,12 +15,14 @@ export interface LiveReadOptions {
   client: JsonClient;
   scope: ReadScope;
   log: Logger;
+  /** Pods per page of a pod list (other lists: pageLimit). */
+  podPageLimit?: number;
   pageLimit?: number;
 }
 
-export async function readLiveView({ client, scope, log, pageLimit = PAGE_LIMIT }: LiveReadOptions): Promise<ClusterView> {
+export async function readLiveView({ client, scope, log, pageLimit = PAGE_LIMIT, podPageLimit = pageLimit }: LiveReadOptions): Promise<ClusterView> {
   const podPaths = !scope.readPods ? [] : (scope.namespaces ?? [undefined]).map((ns) => (ns === undefined ? "/api/v1/pods" : `/api/v1/namespaces/${encodeURIComponent(ns)}/pods`));
-  const podList = (path: string) => pagedList<Pod>(client, path, pageLimit, scope.podFieldSelector);
+  const podList = (path: string) => pagedList<Pod>(client, path, podPageLimit, scope.podFieldSelector);
   // Everything read before the pods is asked for at once, and the first page of pods with it:
   // at a distance each would otherwise cost a round trip of its own (the pod list a new
   // connection too). The pods are handed out only once the rest has been read.
