@@ -9,6 +9,7 @@ import { markdownTable, measure, median, type Sample } from "./harness.ts";
 import { startDelayProxy } from "./delay-proxy.ts";
 import { costBetween, costMeter, formatBytes, formatCpu, type ServerCost } from "./apiserver-cost.ts";
 import { populate } from "./populate.ts";
+import { protobufBenchmark } from "./protobuf.ts";
 import { POLICIES, RUNS, baselines, compare, env, expectPlan, expectPods, file, kubeEnv, podCount, type Baselines, type Row } from "./pods.ts";
 
 export const ONE_WAY_MS = 25;
@@ -75,6 +76,8 @@ export async function distanceBenchmark(kube: Kube, base: Baselines, count = 10_
       `50 ms away: plan / plain paged list ${ratio(plan.far.wallMs / plain.far.wallMs, 0.6)}, plan / kubectl ${ratio(plan.far.wallMs / kubectl.far.wallMs, 0.25)}; ` +
         `direct: plan / plain paged list ${ratio(plan.near.wallMs / plain.near.wallMs, 1.2)}`,
       `API server CPU per plan <= that of the sequential JSON paged list: plan ${formatCpu(serverCpu(plan.tool) / 2)}, plain list ${formatCpu(serverCpu(plain.tool) / 2)} (mean of direct and away): ${met(serverCpu(plan.tool) <= serverCpu(plain.tool))}`,
+      "",
+      await protobufBenchmark(),
     ].join("\n");
   } finally {
     await proxy.close();

@@ -15,7 +15,9 @@ if [ "${1:-}" = regex ]; then exec node bench/regex.ts; fi
 # `npm run bench -- distance`: 10,000 pods read directly and at a 50 ms round trip, alone.
 scenario=bench/index.ts
 if [ "${1:-}" = distance ]; then scenario=bench/distance.ts; fi
-[ "$scenario" = bench/distance.ts ] || bash test/registry/install.sh
+# `npm run bench -- protobuf`: the protobuf experiment alone (on the pods a kept cluster holds, or 10,000).
+if [ "${1:-}" = protobuf ]; then scenario=bench/protobuf.ts; fi
+case "$scenario" in bench/distance.ts | bench/protobuf.ts) ;; *) bash test/registry/install.sh ;; esac
 [ "${KS_BENCH_KEEP:-}" = 1 ] || trap 'bash test/e2e/cluster/down.sh' EXIT
 bash test/e2e/cluster/up.sh
 # shellcheck disable=SC1091
