@@ -110,9 +110,9 @@ function startedEarly<T>(source: AsyncGenerator<T>): { pages: AsyncGenerator<T>;
 
 export const PRIORITY_CLASSES_PATH = "/apis/scheduling.k8s.io/v1/priorityclasses";
 /**
- * Nodes are listed with the first page of pods, so a node that joined while the pods were read is
- * missing from the list although pods run on it. Each node a pod names that the list lacks is read with a GET
- * before the pod is evaluated: only a 404 leaves it out (confirmed gone).
+ * Nodes are listed with the first page of pods, so a node that joined while the pods were read
+ * is missing from the list although pods run on it. Each node a pod names that the list lacks is
+ * read with a GET before the pod is evaluated: only a 404 leaves it out (confirmed gone).
  */
 function lateNodes(client: JsonClient, nodes: Map<string, NodeHealth>): (pods: readonly Pod[]) => Promise<void> {
   const asked = new Set<string>();

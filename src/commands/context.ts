@@ -155,8 +155,10 @@ export async function connect(options: GlobalOptions, io: Io, log: Logger): Prom
 }
 
 export async function openView(options: GlobalOptions, scope: ReadScope, io: Io, log: Logger, cluster: Cluster | undefined): Promise<ClusterView> {
+  // Checked with a snapshot too: a bad flag is said, never ignored.
+  const podPageLimit = chunkSize(options.chunkSize);
   if (options.snapshot) return readSnapshot(options.snapshot, scope);
-  return readLiveView({ client: cluster!.client, scope, log, podPageLimit: chunkSize(options.chunkSize) });
+  return readLiveView({ client: cluster!.client, scope, log, podPageLimit });
 }
 
 const IN_CLUSTER_NAMESPACE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";

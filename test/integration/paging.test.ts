@@ -44,7 +44,7 @@ test("a 410 in the second namespace's pod list: the first namespace's pods are n
 
 // Pods come in pages of 2,000 by default (fewer round trips; a page is streamed, never held whole),
 // or as --chunk-size says; a chunk size that is not a whole number from 1 to 10,000 is a usage error.
-test("--chunk-size: 4,100 pods are 3 pod lists by default and 9 with --chunk-size 500; 0, 1.5, 10001 and x are refused with one line, exit 2, nothing read", async () => {
+test("--chunk-size: 4,100 pods are 3 pod lists by default and 9 with --chunk-size 500; 0, 1.5, 10001 and x are refused with one line, exit 2, nothing read (with --snapshot too)", async () => {
   const server = await startFakeApiServer({
     pods: Array.from({ length: 4100 }, (_, i) => buildPod({ name: `p-${String(i).padStart(4, "0")}`, restarts: i % 100 ? 0 : 5, state: i % 100 ? undefined : waiting("CrashLoopBackOff") })),
   });
@@ -69,6 +69,10 @@ test("--chunk-size: 4,100 pods are 3 pod lists by default and 9 with --chunk-siz
       assert.equal(result.stdout, "");
       assert.equal(podLists().length, 0);
     }
+    // Said with a snapshot too, where no list is read: never silently ignored.
+    const snapshot = await runCli(["plan", "-o", "json", "-c", config, "--snapshot", new URL("../../examples/cluster-snapshot.json", import.meta.url).pathname, "--chunk-size", "0"]);
+    assert.equal(snapshot.code, 2, snapshot.stderr);
+    assert.match(snapshot.stderr, /^kube-sweeper: --chunk-size: expected a whole number from 1 to 10000, got "0"$/m);
   } finally {
     await server.close();
   }
