@@ -59,14 +59,12 @@ export async function distanceBenchmark(kube: Kube, base: Baselines, count = 10_
     const ratio = (value: number, target: number) => `${value.toFixed(2)} (target <= ${target}: ${met(value <= target)})`;
     // The target's comparison on its own: plan and plain list alternating, direct, so that both see
     // the same load (the table's runs of one reader come one after the other).
-    const planCpu: number[] = [];
-    const plainCpu: number[] = [];
     for (let i = 0; i < SERVER_CPU_RUNS; i++) {
       expectPlan(total)(await metered("plan cpu", () => measure(node, [CLI, "plan", "-o", "json", "-c", config, "--qps", "0"], kubeEnv))());
       expectPods(total)(await metered("plain cpu", () => measure(node, [base.plain], kubeEnv))());
     }
-    planCpu.push(...costs.get("plan cpu")!.map((c) => c.apiserverCpuS));
-    plainCpu.push(...costs.get("plain cpu")!.map((c) => c.apiserverCpuS));
+    const planCpu = costs.get("plan cpu")!.map((c) => c.apiserverCpuS);
+    const plainCpu = costs.get("plain cpu")!.map((c) => c.apiserverCpuS);
     const list = (values: number[]) => values.map((v) => v.toFixed(2)).join(", ");
     return [
       `${total.toLocaleString("en")} pods, directly and at a ${2 * ONE_WAY_MS} ms round trip (loopback proxy, ${ONE_WAY_MS} ms each way), median of ${RUNS} runs`,
