@@ -15,7 +15,7 @@ import { registerInit } from "./commands/init.ts";
 import { addExamples } from "./commands/help-examples.ts";
 
 import { VERSION } from "./version.ts";
-import { DEFAULT_BURST, DEFAULT_QPS } from "./cluster/api-policy.ts";
+import { DEFAULT_BURST, DEFAULT_CHUNK_SIZE, DEFAULT_QPS } from "./cluster/api-policy.ts";
 import { DEFAULT_RETRY } from "./core/retry.ts";
 import { OUTPUT_FORMATS } from "./report/formats.ts";
 
@@ -42,6 +42,7 @@ function buildProgram(io: Io, run: (code: Promise<ExitCode>) => void): Command {
     .option("--request-timeout <duration>", "timeout of each API request", "30s")
     .option("--qps <n>", "API requests per second at most, as client-go's QPS (0: no limit)", String(DEFAULT_QPS))
     .option("--burst <n>", "API requests allowed in a burst above --qps", String(DEFAULT_BURST))
+    .option("--chunk-size <n>", "pods per page of a pod list, as kubectl's --chunk-size (pages are streamed: a larger page costs no memory, only fewer round trips)", String(DEFAULT_CHUNK_SIZE))
     .option("--retries <n>", "retries of a failed request that is safe to repeat (429, 5xx, no answer), with backoff", String(DEFAULT_RETRY.attempts - 1))
     .option("--insecure-skip-tls-verify", "do not verify the API server's certificate (prints a warning; needed for a kubeconfig that asks for it)")
     .addOption(new Option("--now <time>", "pin the run's clock (RFC 3339), for reproducible plans").hideHelp())

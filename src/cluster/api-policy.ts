@@ -16,6 +16,13 @@ export interface ApiSettings {
 
 export const DEFAULT_QPS = 50;
 export const DEFAULT_BURST = 100;
+/**
+ * Pods per page of a pod list (--chunk-size). Pages are streamed item by item, so a larger page
+ * costs no memory here; what it saves is round trips, which a 50 ms away cluster charges per page.
+ */
+export const DEFAULT_CHUNK_SIZE = 2000;
+/** The API server builds each page in its memory: pages stay of a size it serves without strain. */
+export const MAX_CHUNK_SIZE = 10_000;
 
 export interface ApiPolicy {
   readonly timeoutMs: number;

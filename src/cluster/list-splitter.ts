@@ -105,6 +105,19 @@ export class ListSplitter {
     let itemFrom = this.#item ? 0 : -1;
     let metadataFrom = this.#metadataBytes ? 0 : -1;
     for (let i = 0; i < chunk.length; i++) {
+      if (this.#item && !this.#inString) {
+        // Inside an element, only its end matters: a tight scan, no bookkeeping per byte.
+        const end = this.#scanItem(chunk, i);
+        if (end === -1) break;
+        i = end;
+        this.#item.push(chunk.subarray(itemFrom, i + 1));
+        const bytes = this.#item.length === 1 ? this.#item[0]! : Buffer.concat(this.#item);
+        out.push(JSON.parse(bytes.toString("utf8")));
+        this.#item = undefined;
+        itemFrom = -1;
+        skeletonFrom = -1;
+        continue;
+      }
       if (this.#inString) {
         const quote = chunk.indexOf(QUOTE, i);
         const end = quote === -1 ? chunk.length : quote;
@@ -215,6 +228,53 @@ export class ListSplitter {
     if (this.#item && itemFrom !== -1) this.#item.push(chunk.subarray(itemFrom));
     else if (skeletonFrom !== -1 && skeletonFrom < chunk.length) this.#skeleton.push(chunk.subarray(skeletonFrom));
     return out;
+  }
+
+  /**
+   * Scans an element of "items" from `from` on: the index of the bracket that closes it, or -1
+   * when the chunk ends first (depth and string state are kept for the next chunk). The element's
+   * own JSON is checked by JSON.parse once it is whole; here only quotes, backslashes inside
+   * strings and brackets outside them count.
+   */
+  #scanItem(chunk: Buffer, from: number): number {
+    let depth = this.#depth;
+    const closed = this.#itemsDepth - 1;
+    const length = chunk.length;
+    for (let i = from; i < length; i++) {
+      const b = chunk[i]!;
+      if (b === QUOTE) {
+        // To the closing quote: one not preceded by an odd run of backslashes.
+        let j = i + 1;
+        for (;;) {
+          while (j < length && chunk[j] !== QUOTE && chunk[j] !== BACKSLASH) j++;
+          if (j >= length) {
+            this.#depth = depth;
+            this.#inString = true;
+            this.#backslashes = 0;
+            return -1;
+          }
+          if (chunk[j] === QUOTE) break;
+          // A backslash escapes the next byte, which may be in the next chunk.
+          if (j + 1 >= length) {
+            this.#depth = depth;
+            this.#inString = true;
+            this.#backslashes = 1;
+            return -1;
+          }
+          j += 2;
+        }
+        i = j;
+      } else if (b === OPEN_OBJECT || b === OPEN_ARRAY) {
+        depth++;
+      } else if (b === CLOSE_OBJECT || b === CLOSE_ARRAY) {
+        if (--depth === closed) {
+          this.#depth = depth;
+          return i;
+        }
+      }
+    }
+    this.#depth = depth;
+    return -1;
   }
 
   /**

@@ -15,18 +15,40 @@ export interface LiveReadOptions {
   client: JsonClient;
   scope: ReadScope;
   log: Logger;
+  /** Pods per page of a pod list (other lists: pageLimit). */
+  podPageLimit?: number;
   pageLimit?: number;
 }
 
-export async function readLiveView({ client, scope, log, pageLimit = PAGE_LIMIT }: LiveReadOptions): Promise<ClusterView> {
-  const version = await readVersion(client);
+export async function readLiveView({ client, scope, log, pageLimit = PAGE_LIMIT, podPageLimit = pageLimit }: LiveReadOptions): Promise<ClusterView> {
+  const podPaths = !scope.readPods ? [] : (scope.namespaces ?? [undefined]).map((ns) => (ns === undefined ? "/api/v1/pods" : `/api/v1/namespaces/${encodeURIComponent(ns)}/pods`));
+  const podList = (path: string) => pagedList<Pod>(client, path, podPageLimit, scope.podFieldSelector);
+  // Everything read before the pods is asked for at once, and the first page of pods with it:
+  // at a distance each would otherwise cost a round trip of its own (the pod list a new
+  // connection too). The pods are handed out only once the rest has been read.
+  let firstPods = podPaths.length > 0 ? startedEarly(podList(podPaths[0]!)) : undefined;
   // Nodes and namespaces are cluster-scoped: a namespace-scoped deployment may not read them.
   // That is fine unless a policy needs them, in which case it is an access error.
-  const nodes = await optionalList<Node, NodeHealth>(client, "/api/v1/nodes", scope.needNodes, log, pageLimit, (n) => [n.metadata?.name ?? "", nodeHealth(n)]);
-  const namespaces = await optionalList<Namespace, NamespaceInfo>(client, "/api/v1/namespaces", scope.needNamespaces, log, pageLimit, (n) => [n.metadata?.name ?? "", namespaceInfo(n)]);
-  const podPaths = !scope.readPods ? [] : (scope.namespaces ?? [undefined]).map((ns) => (ns === undefined ? "/api/v1/pods" : `/api/v1/namespaces/${encodeURIComponent(ns)}/pods`));
-  const namespaceManagers = scope.namespaceManagers ? await readNamespaceManagers(client, log, pageLimit) : undefined;
-  const priorityClasses = scope.needPriorityClasses ? await optionalList<PriorityClass, number>(client, PRIORITY_CLASSES_PATH, true, log, pageLimit, priorityClassEntry) : undefined;
+  const reads = await Promise.allSettled([
+    readVersion(client),
+    optionalList<Node, NodeHealth>(client, "/api/v1/nodes", scope.needNodes, log, pageLimit, (n) => [n.metadata?.name ?? "", nodeHealth(n)]),
+    optionalList<Namespace, NamespaceInfo>(client, "/api/v1/namespaces", scope.needNamespaces, log, pageLimit, (n) => [n.metadata?.name ?? "", namespaceInfo(n)]),
+    scope.namespaceManagers ? readNamespaceManagers(client, log, pageLimit) : undefined,
+    scope.needPriorityClasses ? optionalList<PriorityClass, number>(client, PRIORITY_CLASSES_PATH, true, log, pageLimit, priorityClassEntry) : undefined,
+  ]);
+  // The first failure in this order is the one reported, whichever came back first.
+  const failed = reads.find((r) => r.status === "rejected");
+  if (failed) {
+    firstPods?.close();
+    throw failed.reason;
+  }
+  const [version, nodes, namespaces, namespaceManagers, priorityClasses] = reads.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
+    string,
+    Map<string, NodeHealth> | undefined,
+    Map<string, NamespaceInfo> | undefined,
+    NamespaceManagerObject[] | undefined,
+    Map<string, number> | undefined,
+  ];
   const addLateNodes = nodes && scope.needNodes ? lateNodes(client, nodes) : undefined;
   return {
     source: { server: client.server, version },
@@ -41,8 +63,10 @@ export async function readLiveView({ client, scope, log, pageLimit = PAGE_LIMIT 
       let restarts = 0;
       read: for (;;) {
         for (const [index, path] of podPaths.entries()) {
+          const pages = index === 0 && firstPods ? firstPods.pages : podList(path);
+          firstPods = undefined;
           try {
-            for await (const page of pagedList<Pod>(client, path, pageLimit, scope.podFieldSelector)) {
+            for await (const page of pages) {
               if (page.restarted && index > 0) {
                 if (++restarts > MAX_READ_RESTARTS) throw new ClusterAccessError(`cannot list ${path}: the list had to start over ${restarts} times`);
                 yield { items: [], restarted: true };
@@ -61,11 +85,34 @@ export async function readLiveView({ client, scope, log, pageLimit = PAGE_LIMIT 
   };
 }
 
+/**
+ * A generator already asked for its first value, so that its request goes out now: its failure
+ * is not unhandled before someone reads it, and `close` ends it whether it was read or not.
+ */
+function startedEarly<T>(source: AsyncGenerator<T>): { pages: AsyncGenerator<T>; close(): void } {
+  const first = source.next();
+  first.catch(() => undefined);
+  const close = () => void source.return(undefined).catch(() => undefined);
+  const pages = (async function* () {
+    let next: IteratorResult<T> | undefined;
+    try {
+      next = await first;
+      while (!next.done) {
+        yield next.value;
+        next = await source.next();
+      }
+    } finally {
+      if (!next?.done) close();
+    }
+  })();
+  return { pages, close };
+}
+
 export const PRIORITY_CLASSES_PATH = "/apis/scheduling.k8s.io/v1/priorityclasses";
 /**
- * Nodes are listed before pods, so a node that joined while the pods were read is missing from
- * the list although pods run on it. Each node a pod names that the list lacks is read with a GET
- * before the pod is evaluated: only a 404 leaves it out (confirmed gone).
+ * Nodes are listed with the first page of pods, so a node that joined while the pods were read
+ * is missing from the list although pods run on it. Each node a pod names that the list lacks is
+ * read with a GET before the pod is evaluated: only a 404 leaves it out (confirmed gone).
  */
 function lateNodes(client: JsonClient, nodes: Map<string, NodeHealth>): (pods: readonly Pod[]) => Promise<void> {
   const asked = new Set<string>();

@@ -10,7 +10,7 @@ import { parseDuration } from "../core/duration.ts";
 import { createLogger, type Logger, type LogLevel } from "../core/log.ts";
 import { ClusterAccessError, UsageError } from "../errors.ts";
 import { jsonClient, type JsonClient } from "../cluster/http.ts";
-import { apiPolicy, type ApiPolicy } from "../cluster/api-policy.ts";
+import { apiPolicy, DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE, type ApiPolicy } from "../cluster/api-policy.ts";
 import { DEFAULT_RETRY } from "../core/retry.ts";
 import { overMaximum } from "../config/maxima.ts";
 import { describeConnection, describeDetails, oneLine, resolveConnection, type Connection } from "../cluster/kubeconfig.ts";
@@ -49,6 +49,7 @@ export interface GlobalOptions {
   qps: string;
   burst: string;
   retries: string;
+  chunkSize: string;
   insecureSkipTlsVerify?: boolean;
   now?: string;
 }
@@ -128,6 +129,13 @@ function numberFlag(flag: string, value: string): number {
   return Number(value);
 }
 
+function chunkSize(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_CHUNK_SIZE;
+  const n = numberFlag("--chunk-size", value);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_CHUNK_SIZE) throw new UsageError(`--chunk-size: expected a whole number from 1 to ${MAX_CHUNK_SIZE}, got ${JSON.stringify(value)}`);
+  return n;
+}
+
 export async function connect(options: GlobalOptions, io: Io, log: Logger): Promise<Cluster> {
   const timeoutMs = durationFlag("--request-timeout", options.requestTimeout)!;
   if (timeoutMs <= 0) throw new UsageError("--request-timeout: must be more than 0");
@@ -154,8 +162,10 @@ export async function connect(options: GlobalOptions, io: Io, log: Logger): Prom
 }
 
 export async function openView(options: GlobalOptions, scope: ReadScope, io: Io, log: Logger, cluster: Cluster | undefined): Promise<ClusterView> {
+  // Checked with a snapshot too: a bad flag is said, never ignored.
+  const podPageLimit = chunkSize(options.chunkSize);
   if (options.snapshot) return readSnapshot(options.snapshot, scope);
-  return readLiveView({ client: cluster!.client, scope, log });
+  return readLiveView({ client: cluster!.client, scope, log, podPageLimit });
 }
 
 const IN_CLUSTER_NAMESPACE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";

@@ -90,6 +90,7 @@ const globalFlags = fc.oneof({ weight: 30, arbitrary: fc.oneof(
   flag("--request-timeout", mostly(fc.constantFrom("1s", "2s"), fc.constantFrom("0s", "-1s", "soon", ""))),
   flag("--qps", mostly(fc.constantFrom("0", "50", "1.5"), fc.constantFrom("-1", "abc", ""))),
   flag("--burst", mostly(fc.constantFrom("1", "100"), fc.constantFrom("0", "-5", "x"))),
+  flag("--chunk-size", mostly(fc.constantFrom("1", "500", "2000"), fc.constantFrom("0", "10001", "1.5", "x", ""))),
   flag("--retries", mostly(fc.constantFrom("0", "1"), fc.constantFrom("x", "-1", ""))),
   flag("--now", mostly(fc.constant("2026-11-21T10:00:00Z"), fc.constantFrom("yesterday", "", "2026-13-45T00:00:00Z"))),
   bare("--insecure-skip-tls-verify"),

@@ -237,7 +237,7 @@ policies:
 test("pagination: 1,200 pods are read in pages of 500, and a 410 Expired restarts the list without double counting", () =>
   withServer({ pods: Array.from({ length: 1200 }, (_, i) => buildPod({ name: `p-${String(i).padStart(4, "0")}`, restarts: i % 2 ? 5 : 0, state: i % 2 ? waiting("CrashLoopBackOff") : undefined })) }, async (s) => {
     s.expireNextContinue();
-    const result = await runCli(["plan", "-o", "json", "-c", CONFIG, "--kubeconfig", s.kubeconfig()]);
+    const result = await runCli(["plan", "-o", "json", "-c", CONFIG, "--kubeconfig", s.kubeconfig(), "--chunk-size", "500"]);
     assert.equal(result.code, 0, result.stderr);
     const report = parseReport(result.stdout);
     assert.equal(report.summary.evaluated.pods, 1200);
@@ -265,7 +265,7 @@ test("a connection cut in the middle of a page, after some of its pods were hand
       },
     },
     async (s) => {
-      const result = await runCli(["plan", "-o", "json", "-c", CONFIG, "--kubeconfig", s.kubeconfig()]);
+      const result = await runCli(["plan", "-o", "json", "-c", CONFIG, "--kubeconfig", s.kubeconfig(), "--chunk-size", "500"]);
       assert.equal(result.code, 0, result.stderr);
       const report = parseReport(result.stdout);
       assert.equal(report.summary.evaluated.pods, 1200);

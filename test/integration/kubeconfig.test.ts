@@ -118,7 +118,7 @@ test("exec plugin whose token lasts 1-2 s: a paged read that outlives it succeed
     chmodSync(plugin, 0o755);
     const kc = kubeconfigFile(dir, `server: ${JSON.stringify(server.url)}, certificate-authority-data: ${CA}`, `exec: {apiVersion: client.authentication.k8s.io/v1, command: ./plugin.sh, interactiveMode: Never}`);
     const started = Date.now();
-    const result = await runCli(["plan", "-o", "json", "-c", CONFIG, "--kubeconfig", kc], { timeoutMs: 60_000 });
+    const result = await runCli(["plan", "-o", "json", "-c", CONFIG, "--kubeconfig", kc, "--chunk-size", "500"], { timeoutMs: 60_000 });
     assert.equal(result.code, 0, result.stderr);
     assert.equal(parseReport(result.stdout).summary.evaluated.pods, 1200);
     const pages = server.requests.filter((r) => r.path === "/api/v1/pods");
@@ -150,7 +150,7 @@ test("token file rotated mid-run: the new token is used at once (reads and write
       return original(...items);
     };
     const kc = kubeconfigFile(dir, `server: ${JSON.stringify(server.url)}, certificate-authority-data: ${CA}`, "tokenFile: token");
-    const result = await runCli(["sweep", "-o", "json", "-c", SWEEP_CONFIG, "--kubeconfig", kc]);
+    const result = await runCli(["sweep", "-o", "json", "-c", SWEEP_CONFIG, "--kubeconfig", kc, "--chunk-size", "500"]);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(current, "second-token", "rotated during the run");
     assert.equal(parseReport(result.stdout).summary.evaluated.pods, 601);

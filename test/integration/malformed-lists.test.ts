@@ -57,7 +57,7 @@ async function withServer(options: FakeOptions, body: (server: Awaited<ReturnTyp
 }
 
 const writes = (requests: RecordedRequest[]) => requests.filter((r) => r.method !== "GET" && !r.path.includes("selfsubjectaccessreviews"));
-const sweep = (kubeconfig: string) => runCli(["sweep", "-o", "json", "-c", CONFIG, "--kubeconfig", kubeconfig, "--retries", "1"]);
+const sweep = (kubeconfig: string) => runCli(["sweep", "-o", "json", "-c", CONFIG, "--kubeconfig", kubeconfig, "--retries", "1", "--chunk-size", "500"]);
 
 // Each case mostly waits (a retry's backoff, a child process): a few at a time.
 describe("every malformed list shape, on the first page and on a later one", { concurrency: 4 }, () => {
@@ -104,7 +104,7 @@ test("a malformed later page that comes right on the retry: the list is read aga
       },
     },
     async (s) => {
-      const result = await runCli(["plan", "-o", "json", "-c", CONFIG, "--kubeconfig", s.kubeconfig()]);
+      const result = await runCli(["plan", "-o", "json", "-c", CONFIG, "--kubeconfig", s.kubeconfig(), "--chunk-size", "500"]);
       assert.equal(result.code, 0, result.stderr);
       const report = parseReport(result.stdout);
       assert.equal(report.summary.evaluated.pods, 501);

@@ -291,7 +291,7 @@ test("token file rotated as page 2 is asked for, and page 2 answered malformed o
         ].join("\n"),
       );
       const config = writeConfig("settings: {waitBetweenActions: 0s}\npolicies:\n  - {name: crash, target: pods, when: {reasons: [CrashLoopBackOff]}, action: delete}\n");
-      const result = await runCli(["sweep", "-o", "json", "-c", config, "--kubeconfig", kc]);
+      const result = await runCli(["sweep", "-o", "json", "-c", config, "--kubeconfig", kc, "--chunk-size", "500"]);
       assert.equal(result.code, 0, result.stderr);
       assert.equal(malformed, 1);
       const report = parseReport(result.stdout);

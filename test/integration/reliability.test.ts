@@ -330,7 +330,7 @@ policies:
       mode = "html";
       const html = await runCli(["plan", "-o", "json", "-c", aged, "--kubeconfig", s.kubeconfig()]);
       assert.equal(html.code, 2);
-      assert.match(html.stderr, /^using context "fake" .*\nkube-sweeper: cannot list \/api\/v1\/pods: HTTP 200 BadResponse: GET \/api\/v1\/pods\?limit=500: response is not JSON\n$/);
+      assert.match(html.stderr, /^using context "fake" .*\nkube-sweeper: cannot list \/api\/v1\/pods: HTTP 200 BadResponse: GET \/api\/v1\/pods\?limit=2000: response is not JSON\n$/);
     },
   );
 });
