@@ -13,12 +13,18 @@ import { VERSION } from "./version.ts";
 function capYoungGeneration(): void {
   const { PerformanceObserver } = process.getBuiltinModule("node:perf_hooks");
   const observer = new PerformanceObserver(() => {
-    // node:v8 takes a few ms to load: not before the heap is big enough to hold 16 MB of young generation.
-    if (process.memoryUsage().heapTotal < 24 * 2 ** 20) return;
-    const v8 = process.getBuiltinModule("node:v8");
-    const young = v8.getHeapSpaceStatistics().find((space) => space.space_name === "new_space");
-    if (!young || young.space_size < 16 * 2 ** 20) return;
-    v8.setFlagsFromString("--semi-space-growth-factor=1");
+    // A tuning, never a reason to fail: anything thrown here (process.memoryUsage reads
+    // /proc/self, absent in a chroot or a minimal sandbox) only turns it off.
+    try {
+      // node:v8 takes a few ms to load: not before the heap is big enough to hold 16 MB of young generation.
+      if (process.memoryUsage().heapTotal < 24 * 2 ** 20) return;
+      const v8 = process.getBuiltinModule("node:v8");
+      const young = v8.getHeapSpaceStatistics().find((space) => space.space_name === "new_space");
+      if (!young || young.space_size < 16 * 2 ** 20) return;
+      v8.setFlagsFromString("--semi-space-growth-factor=1");
+    } catch {
+      // fall through to disconnect
+    }
     observer.disconnect();
   });
   observer.observe({ entryTypes: ["gc"] });
