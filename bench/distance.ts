@@ -2,7 +2,6 @@
 // way (a 50 ms round trip, a cluster in another region or behind a VPN): the plan, the plain-Node
 // sequential paged list, the client library's paged list and kubectl. Direct and distant runs of
 // each reader alternate, so both see the same machine. `npm run bench -- distance` runs this alone.
-import { readFileSync } from "node:fs";
 import { Kube } from "../test/e2e/harness.ts";
 import { CLI } from "../test/helpers/cli.ts";
 import { markdownTable, measure, median, type Sample } from "./harness.ts";
@@ -10,7 +9,7 @@ import { startDelayProxy } from "./delay-proxy.ts";
 import { costBetween, costMeter, formatBytes, formatCpu, type ServerCost } from "./apiserver-cost.ts";
 import { populate } from "./populate.ts";
 import { protobufBenchmark } from "./protobuf.ts";
-import { POLICIES, RUNS, baselines, compare, env, expectPlan, expectPods, file, kubeEnv, podCount, type Baselines, type Row } from "./pods.ts";
+import { POLICIES, RUNS, baselines, compare, distantKubeEnv, env, expectPlan, expectPods, file, kubeEnv, podCount, type Baselines, type Row } from "./pods.ts";
 
 export const ONE_WAY_MS = 25;
 /** Runs of the plan and the plain list, alternating, for the API server CPU target (a function: pods.ts and this file import each other). */
@@ -22,9 +21,7 @@ export async function distanceBenchmark(kube: Kube, base: Baselines, count = 10_
   if (total < count) throw new Error(`the cluster holds ${total} pods, fewer than the ${count} to measure`);
   const proxy = await startDelayProxy(env.server, ONE_WAY_MS);
   try {
-    const admin = readFileSync(env.kubeconfigs.admin, "utf8");
-    if (!admin.includes(env.server)) throw new Error(`the admin kubeconfig does not name ${env.server}`);
-    const far = { ...kubeEnv, KUBECONFIG: file("admin-far.kubeconfig", admin.replace(env.server, proxy.url)) };
+    const far = distantKubeEnv(proxy.url);
     const config = file("policies.yaml", POLICIES);
     // The API server's own cost of each run, kept per reader and distance (median of the runs).
     const meter = costMeter(process.env.KS_E2E_STATE!, env.server, process.env.KS_ADMIN_TOKEN!);
