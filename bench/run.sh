@@ -20,6 +20,8 @@ if [ "${1:-}" = distance ]; then scenario=bench/distance.ts; fi
 if [ "${1:-}" = startup ] || [ "${1:-}" = sweep ]; then scenario=bench/pods.ts section=("$1"); fi
 # `npm run bench -- protobuf`: the protobuf experiment alone (on the pods a kept cluster holds, or 10,000).
 if [ "${1:-}" = protobuf ]; then scenario=bench/protobuf.ts; fi
+# `npm run bench -- server-cpu`: the API server's CPU per page size, alone.
+if [ "${1:-}" = server-cpu ]; then scenario=bench/server-cpu.ts; fi
 # The registry only for the whole benchmark (its images section).
 [ "$scenario" != bench/index.ts ] || bash test/registry/install.sh
 [ "${KS_BENCH_KEEP:-}" = 1 ] || trap 'bash test/e2e/cluster/down.sh' EXIT
