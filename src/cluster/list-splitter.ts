@@ -110,10 +110,7 @@ export class ListSplitter {
         const end = this.#scanItem(chunk, i);
         if (end === -1) break;
         i = end;
-        this.#item.push(chunk.subarray(itemFrom, i + 1));
-        const bytes = this.#item.length === 1 ? this.#item[0]! : Buffer.concat(this.#item);
-        out.push(JSON.parse(bytes.toString("utf8")));
-        this.#item = undefined;
+        out.push(this.#endItem(chunk.subarray(itemFrom, i + 1)));
         itemFrom = -1;
         skeletonFrom = -1;
         continue;
@@ -194,10 +191,7 @@ export class ListSplitter {
           this.#depth--;
           if (this.#depth < 0) throw new SyntaxError("unbalanced list response");
           if (this.#item && this.#depth === this.#itemsDepth - 1) {
-            this.#item.push(chunk.subarray(itemFrom, i + 1));
-            const bytes = this.#item.length === 1 ? this.#item[0]! : Buffer.concat(this.#item);
-            out.push(JSON.parse(bytes.toString("utf8")));
-            this.#item = undefined;
+            out.push(this.#endItem(chunk.subarray(itemFrom, i + 1)));
             itemFrom = -1;
             skeletonFrom = -1;
           } else if (this.#metadataBytes && this.#depth === 1) {
@@ -236,7 +230,15 @@ export class ListSplitter {
    * own JSON is checked by JSON.parse once it is whole; here only quotes, backslashes inside
    * strings and brackets outside them count.
    */
-  #scanItem(chunk: Buffer, from: number): number {
+  /** The element's last bytes have arrived: it is parsed alone, and the splitter is between elements again. */
+  #endItem(last: Buffer): unknown {
+    const parts = this.#item!;
+    parts.push(last);
+    this.#item = undefined;
+    return JSON.parse((parts.length === 1 ? parts[0]! : Buffer.concat(parts)).toString("utf8"));
+  }
+
+    #scanItem(chunk: Buffer, from: number): number {
     let depth = this.#depth;
     const closed = this.#itemsDepth - 1;
     const length = chunk.length;
