@@ -167,6 +167,16 @@ function json(res: http.ServerResponse, code: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
+/** A fake API server for the length of `body`, closed afterwards whatever happens. */
+export async function withFakeApiServer<T>(options: FakeOptions, body: (server: FakeApiServer) => Promise<T>): Promise<T> {
+  const server = await startFakeApiServer(options);
+  try {
+    return await body(server);
+  } finally {
+    await server.close();
+  }
+}
+
 export async function startFakeApiServer(options: FakeOptions = {}): Promise<FakeApiServer> {
   const token = options.token ?? "test-token";
   const pods = new Map<string, Pod>((options.pods ?? []).map((p) => [key(p.metadata!.namespace!, p.metadata!.name!), structuredClone(p)]));

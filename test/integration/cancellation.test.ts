@@ -4,19 +4,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
-import { startFakeApiServer, type FakeOptions } from "../fake-apiserver/server.ts";
+import { type FakeOptions, withFakeApiServer, type FakeApiServer } from "../fake-apiserver/server.ts";
 import { buildNamespace, buildNode, buildPod, hours, waiting } from "../fixtures/builders.ts";
 import { hasStackTrace, runCli, writeConfig } from "../helpers/cli.ts";
 import { parseReport } from "../helpers/report-shape.ts";
 
-async function withServer(options: FakeOptions, body: (server: Awaited<ReturnType<typeof startFakeApiServer>>) => Promise<void>) {
-  const server = await startFakeApiServer({ pods: [], nodes: [buildNode("node-1")], namespaces: [buildNamespace("apps")], ...options });
-  try {
-    await body(server);
-  } finally {
-    await server.close();
-  }
-}
+const withServer = (options: FakeOptions, body: (server: FakeApiServer) => Promise<void>) => withFakeApiServer({ pods: [], nodes: [buildNode("node-1")], namespaces: [buildNamespace("apps")], ...options }, body);
 
 /** A webhook receiver on loopback: `hang` accepts the request and never answers; `fail` answers 503. */
 async function receiver(mode: "hang" | "fail") {

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
-import { startFakeApiServer, status, type FakeOptions, type RecordedRequest } from "../fake-apiserver/server.ts";
+import { startFakeApiServer, status, type FakeOptions, type RecordedRequest, withFakeApiServer, type FakeApiServer } from "../fake-apiserver/server.ts";
 import { buildNamespace, buildNode, buildPod, hours, terminated, waiting } from "../fixtures/builders.ts";
 import { hasStackTrace, runCli, writeConfig } from "../helpers/cli.ts";
 import { parseReport } from "../helpers/report-shape.ts";
@@ -37,14 +37,7 @@ function cluster(): Pod[] {
   ];
 }
 
-async function withServer(options: FakeOptions, body: (server: Awaited<ReturnType<typeof startFakeApiServer>>) => Promise<void>) {
-  const server = await startFakeApiServer({ pods: cluster(), nodes: [buildNode("node-1")], namespaces: [buildNamespace("apps"), buildNamespace("kube-system")], ...options });
-  try {
-    await body(server);
-  } finally {
-    await server.close();
-  }
-}
+const withServer = (options: FakeOptions, body: (server: FakeApiServer) => Promise<void>) => withFakeApiServer({ pods: cluster(), nodes: [buildNode("node-1")], namespaces: [buildNamespace("apps"), buildNamespace("kube-system")], ...options }, body);
 
 /** Writes to the swept objects (not the lock, the access reviews or the Events). */
 const writes = (server: { requests: RecordedRequest[] }) =>

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { startFakeApiServer, type FakeApiServer, type FakeOptions, type RecordedRequest, type Workload } from "../fake-apiserver/server.ts";
+import { type FakeApiServer, type FakeOptions, type RecordedRequest, type Workload, withFakeApiServer } from "../fake-apiserver/server.ts";
 import { buildNamespace, buildNode, buildPod, hours, uid, waiting } from "../fixtures/builders.ts";
 import { runCli, writeConfig } from "../helpers/cli.ts";
 import { parseReport } from "../helpers/report-shape.ts";
@@ -20,14 +20,7 @@ policies:
 const crashing = (name: string, age: number, node = "node-1") =>
   buildPod({ name, node, restarts: 5, state: waiting("CrashLoopBackOff"), age }, (p) => (p.metadata!.ownerReferences![0]!.name = `rs-${name}`));
 
-async function withServer(options: FakeOptions, body: (s: FakeApiServer) => Promise<void>) {
-  const server = await startFakeApiServer({ nodes: [buildNode("node-1")], namespaces: [buildNamespace("apps")], ...options });
-  try {
-    await body(server);
-  } finally {
-    await server.close();
-  }
-}
+const withServer = (options: FakeOptions, body: (server: FakeApiServer) => Promise<void>) => withFakeApiServer({ nodes: [buildNode("node-1")], namespaces: [buildNamespace("apps")], ...options }, body);
 
 const deletes = (s: FakeApiServer, name: string) => s.requests.filter((r) => r.method === "DELETE" && r.path.endsWith(`/${name}`));
 /** Runs `change` once, when the first DELETE of a pod arrives: between the first write and the next. */

@@ -2,7 +2,7 @@
 // then exit 2 with nothing acted on. Never "no objects", on the first page or on a later one.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { startFakeApiServer, type FakeOptions, type RecordedRequest } from "../fake-apiserver/server.ts";
+import { type FakeOptions, type RecordedRequest, withFakeApiServer, type FakeApiServer } from "../fake-apiserver/server.ts";
 import { buildNamespace, buildNode, buildPod, hours, waiting } from "../fixtures/builders.ts";
 import { hasStackTrace, runCli, writeConfig } from "../helpers/cli.ts";
 import { parseReport } from "../helpers/report-shape.ts";
@@ -47,14 +47,7 @@ const SHAPES: [name: string, malform: (body: Body) => unknown, expected: RegExp]
   ["items given twice", (b) => `{"kind":"PodList","apiVersion":"v1","metadata":{},"items":[],"items":${JSON.stringify(b.items)}}`, /"items" given twice/],
 ];
 
-async function withServer(options: FakeOptions, body: (server: Awaited<ReturnType<typeof startFakeApiServer>>) => Promise<void>) {
-  const server = await startFakeApiServer({ pods: pods(), nodes: [buildNode("node-1")], namespaces: [buildNamespace("apps"), buildNamespace("preview-x")], ...options });
-  try {
-    await body(server);
-  } finally {
-    await server.close();
-  }
-}
+const withServer = (options: FakeOptions, body: (server: FakeApiServer) => Promise<void>) => withFakeApiServer({ pods: pods(), nodes: [buildNode("node-1")], namespaces: [buildNamespace("apps"), buildNamespace("preview-x")], ...options }, body);
 
 const writes = (requests: RecordedRequest[]) => requests.filter((r) => r.method !== "GET" && !r.path.includes("selfsubjectaccessreviews"));
 const sweep = (kubeconfig: string) => runCli(["sweep", "-o", "json", "-c", CONFIG, "--kubeconfig", kubeconfig, "--retries", "1", "--chunk-size", "500"]);

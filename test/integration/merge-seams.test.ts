@@ -4,19 +4,12 @@
 // later page while the token rotates; safety filters at the write; two kubeconfig files.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startFakeApiServer, type FakeApiServer, type FakeOptions } from "../fake-apiserver/server.ts";
+import { type FakeApiServer, type FakeOptions, withFakeApiServer } from "../fake-apiserver/server.ts";
 import { buildNamespace, buildNode, buildPod, hours, minutes, waiting } from "../fixtures/builders.ts";
 import { runCli, writeConfig } from "../helpers/cli.ts";
 import { parseReport } from "../helpers/report-shape.ts";
 
-async function withServer(options: FakeOptions, body: (s: FakeApiServer) => Promise<void>) {
-  const server = await startFakeApiServer({ nodes: [buildNode("node-1")], namespaces: [buildNamespace("apps")], ...options });
-  try {
-    await body(server);
-  } finally {
-    await server.close();
-  }
-}
+const withServer = (options: FakeOptions, body: (server: FakeApiServer) => Promise<void>) => withFakeApiServer({ nodes: [buildNode("node-1")], namespaces: [buildNamespace("apps")], ...options }, body);
 
 const sweep = (s: FakeApiServer, config: string, extra: string[] = []) => runCli(["sweep", "-o", "json", "-c", config, "--kubeconfig", s.kubeconfig(), ...extra]);
 

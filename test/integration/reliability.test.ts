@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
 import { readFileSync, writeFileSync } from "node:fs";
-import { startFakeApiServer, status, type FakeOptions, type RecordedRequest } from "../fake-apiserver/server.ts";
+import { startFakeApiServer, status, type FakeOptions, type RecordedRequest, withFakeApiServer, type FakeApiServer } from "../fake-apiserver/server.ts";
 import { buildNamespace, buildNode, buildPod, hours, waiting } from "../fixtures/builders.ts";
 import { hasStackTrace, runCli, writeConfig } from "../helpers/cli.ts";
 import { parseReport } from "../helpers/report-shape.ts";
@@ -24,14 +24,7 @@ policies:
 const names = ["worker-a", "worker-b", "worker-c", "worker-d"];
 const pods = () => names.map((name, i) => buildPod({ name, restarts: 5, state: waiting("CrashLoopBackOff"), age: hours(10 - i) }, (p) => (p.metadata!.ownerReferences![0]!.name = `rs-${name}`)));
 
-async function withServer(options: FakeOptions, body: (server: Awaited<ReturnType<typeof startFakeApiServer>>) => Promise<void>) {
-  const server = await startFakeApiServer({ pods: pods(), nodes: [buildNode("node-1")], namespaces: [buildNamespace("apps")], ...options });
-  try {
-    await body(server);
-  } finally {
-    await server.close();
-  }
-}
+const withServer = (options: FakeOptions, body: (server: FakeApiServer) => Promise<void>) => withFakeApiServer({ pods: pods(), nodes: [buildNode("node-1")], namespaces: [buildNamespace("apps")], ...options }, body);
 
 const deletesOf = (requests: RecordedRequest[], name: string) => requests.filter((r) => r.method === "DELETE" && r.path.endsWith(`/pods/${name}`));
 const podLists = (requests: RecordedRequest[]) => requests.filter((r) => r.method === "GET" && r.path.endsWith("/pods"));

@@ -2,7 +2,7 @@
 // against the fake API server.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startFakeApiServer, type FakeOptions } from "../fake-apiserver/server.ts";
+import { type FakeOptions, withFakeApiServer, type FakeApiServer } from "../fake-apiserver/server.ts";
 import { buildPod, iso, minutes, T0 } from "../fixtures/builders.ts";
 import { runCli, writeConfig } from "../helpers/cli.ts";
 import { parseReport } from "../helpers/report-shape.ts";
@@ -26,14 +26,7 @@ policies:
   - {name: sidecars, target: sidecars, sidecars: {names: [istio-proxy]}, when: {lingeringFor: 1m}, action: {terminate: {timeout: 1s${extra}}}}
 `);
 
-async function withServer(options: FakeOptions, body: (s: Awaited<ReturnType<typeof startFakeApiServer>>) => Promise<void>) {
-  const server = await startFakeApiServer({ pods: [jobPod("job-a"), buildPod({ name: "web-1" })], ...options });
-  try {
-    await body(server);
-  } finally {
-    await server.close();
-  }
-}
+const withServer = (options: FakeOptions, body: (server: FakeApiServer) => Promise<void>) => withFakeApiServer({ pods: [jobPod("job-a"), buildPod({ name: "web-1" })], ...options }, body);
 
 test("exec: `kill -TERM 1` runs in the lingering sidecar; the report names the sidecar and the main exit code", () =>
   withServer({}, async (s) => {
